@@ -1,0 +1,80 @@
+# Sourced by scripts/test and bench scripts: start real servers on loopback in a
+# temporary directory, export their addresses, and stop them on exit.
+#   start_nginx  -> VITALS_TEST_NGINX_URL   (1 worker, `return 200`, keep-alive never recycled)
+#   start_postgres -> VITALS_TEST_PG_DSN    (PostgreSQL 15, pg_stat_statements preloaded)
+#   start_redis  -> VITALS_TEST_REDIS_URL
+# Every server binds 127.0.0.1 only.
+VITALS_SRV_DIR="${VITALS_SRV_DIR:-$(mktemp -d /tmp/vitals-srv.XXXXXX)}"
+VITALS_SRV_PIDS=()
+
+free_port() {  # a TCP port on 127.0.0.1 that nothing listens on
+  local p
+  while :; do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+}
+
+stop_servers() {
+  for pid in "${VITALS_SRV_PIDS[@]:-}"; do [ -n "$pid" ] && kill "$pid" 2>/dev/null || true; done
+  if [ -n "${VITALS_PG_DATA:-}" ] && [ -f "$VITALS_PG_DATA/postmaster.pid" ]; then
+    runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$VITALS_PG_DATA" -m immediate stop >/dev/null 2>&1 || true
+  fi
+  [ -f "$VITALS_SRV_DIR/nginx.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx.pid")" 2>/dev/null || true
+  rm -rf "$VITALS_SRV_DIR" 2>/dev/null || true
+}
+
+start_nginx() {
+  local port="${1:-$(free_port)}" d="$VITALS_SRV_DIR/nginx"
+  mkdir -p "$d/tmp"
+  cat >"$d/nginx.conf" <<NGX
+worker_processes 1;
+daemon on;
+pid $VITALS_SRV_DIR/nginx.pid;
+error_log $d/error.log warn;
+events { worker_connections 20000; use epoll; multi_accept on; }
+worker_rlimit_nofile 40000;
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $d/tmp; proxy_temp_path $d/tmp; fastcgi_temp_path $d/tmp;
+  uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
+  server {
+    listen 127.0.0.1:$port backlog=4096;
+    location / { return 200 "ok\n"; }
+  }
+}
+NGX
+  nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" || return 1
+  export VITALS_TEST_NGINX_URL="http://127.0.0.1:$port/"
+}
+
+start_postgres() {
+  local port="${1:-$(free_port)}" bin=/usr/lib/postgresql/15/bin
+  export VITALS_PG_DATA="$VITALS_SRV_DIR/pg"
+  mkdir -p "$VITALS_PG_DATA"; chown postgres "$VITALS_SRV_DIR" "$VITALS_PG_DATA"; chmod 755 "$VITALS_SRV_DIR"
+  runuser -u postgres -- "$bin/initdb" -D "$VITALS_PG_DATA" -A trust -U postgres >/dev/null
+  cat >>"$VITALS_PG_DATA/postgresql.conf" <<PGC
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$VITALS_PG_DATA'
+shared_preload_libraries = 'pg_stat_statements'
+pg_stat_statements.track = all
+max_connections = 100
+fsync = off
+synchronous_commit = off
+PGC
+  runuser -u postgres -- "$bin/pg_ctl" -D "$VITALS_PG_DATA" -l "$VITALS_PG_DATA/log" -w start >/dev/null
+  export VITALS_TEST_PG_DSN="postgresql://postgres@127.0.0.1:$port/postgres"
+}
+
+start_redis() {
+  local port="${1:-$(free_port)}" d="$VITALS_SRV_DIR/redis"
+  mkdir -p "$d"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$d" --save '' --appendonly no \
+    --daemonize yes --pidfile "$d/redis.pid" --logfile "$d/redis.log" >/dev/null
+  for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  VITALS_SRV_PIDS+=("$(cat "$d/redis.pid")")
+  export VITALS_TEST_REDIS_URL="redis://127.0.0.1:$port"
+}

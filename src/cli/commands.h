@@ -1,0 +1,20 @@
+// Entry points of the subcommands.  Each takes the arguments after the
+// subcommand name (argv[0] is "vitals <command>") and returns the process
+// exit code:
+//   0 ok; 1 runtime failure; 2 usage or configuration error (the message says
+//   what and where); 99 thresholds or gate failed.
+// Exceptions (CLI11's, std::bad_alloc) stop here and never escape main().
+#pragma once
+
+namespace vitals::cli {
+
+constexpr int kExitOk = 0;
+constexpr int kExitFailure = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitThresholds = 99;
+
+int RunLoad(int argc, char** argv);
+int RunTarget(int argc, char** argv);
+int RunCheck(int argc, char** argv);
+
+}  // namespace vitals::cli

@@ -1,0 +1,4 @@
+#include "cli/commands.h"
+namespace vitals::cli {
+int RunLoad(int, char**) { return kExitFailure; }
+}

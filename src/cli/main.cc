@@ -1,0 +1,69 @@
+// vitals: load it, watch its signals, say what is wrong, remember, gate.
+#include <cstdio>
+#include <cstring>
+#include <exception>
+#include <string>
+
+#include "cli/commands.h"
+
+namespace {
+
+struct Command {
+  const char* name;
+  const char* summary;
+  int (*run)(int, char**);
+};
+
+const Command kCommands[] = {
+    {"load", "generate HTTP load (open or closed model), record latency, write results",
+     vitals::cli::RunLoad},
+    {"target", "run the built-in HTTP test target (tunable latency, errors, stalls, /metrics)",
+     vitals::cli::RunTarget},
+};
+
+void PrintUsage(FILE* out) {
+  std::fprintf(out,
+               "vitals %s - the performance loop: load, watch, diagnose, remember, gate\n\n"
+               "Usage: vitals <command> [options]   (vitals <command> --help for details)\n\n"
+               "Commands:\n",
+               VITALS_VERSION);
+  for (const auto& c : kCommands) std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
+  std::fprintf(out,
+               "\nExit codes: 0 ok, 1 runtime failure, 2 usage/config error, 99 thresholds or "
+               "gate failed.\n"
+               "Example: vitals target --listen 127.0.0.1:8080 &\n"
+               "         vitals load http://127.0.0.1:8080/ --rate 1000 --duration 10s\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return vitals::cli::kExitUsage;
+  }
+  std::string name = argv[1];
+  if (name == "--help" || name == "-h" || name == "help") {
+    PrintUsage(stdout);
+    return 0;
+  }
+  if (name == "--version") {
+    std::printf("vitals %s\n", VITALS_VERSION);
+    return 0;
+  }
+  for (const auto& c : kCommands) {
+    if (name == c.name) {
+      std::string prog = std::string("vitals ") + c.name;
+      argv[1] = prog.data();
+      try {
+        return c.run(argc - 1, argv + 1);
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "vitals %s: error: %s\n", c.name, e.what());
+        return vitals::cli::kExitFailure;
+      }
+    }
+  }
+  std::fprintf(stderr, "vitals: unknown command '%s'\n\n", name.c_str());
+  PrintUsage(stderr);
+  return vitals::cli::kExitUsage;
+}

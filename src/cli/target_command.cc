@@ -1,0 +1,4 @@
+#include "cli/commands.h"
+namespace vitals::cli {
+int RunTarget(int, char**) { return kExitFailure; }
+}

@@ -1,0 +1,32 @@
+// Parsing and printing of the units users type: durations, rates, percents.
+//
+// Grammar (whitespace not allowed inside a value):
+//   duration := number unit   unit in {ns, us, ms, s, m, h}; "0" alone is allowed.
+//               A bare number is rejected (ambiguous) unless the caller
+//               passes a default unit.
+//   percent  := number "%"  |  number   (a bare number is a fraction: 0.01 == 1%)
+// Errors are InvalidArgument with a message that quotes the input and says
+// what was expected.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "core/status.h"
+
+namespace vitals {
+
+// "250ms" -> 250'000'000.  default_unit_ns > 0 accepts a bare number in that unit.
+Result<int64_t> ParseDurationNs(std::string_view text, int64_t default_unit_ns = 0);
+// Fraction in [0, 1] from "1%", "0.5%" or "0.01".
+Result<double> ParseFraction(std::string_view text);
+// Plain finite double; whole text must be consumed.
+Result<double> ParseDouble(std::string_view text);
+// Non-negative integer; whole text must be consumed.
+Result<int64_t> ParseInt(std::string_view text);
+
+// Human form of a duration, 3 significant digits: "950us", "1.25ms", "2.00s".
+std::string FormatDurationUs(double us);
+
+}  // namespace vitals
