@@ -24,8 +24,7 @@ function(vitals_layer_tests layer lib)
   target_include_directories(${layer}_tests PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
   target_link_libraries(${layer}_tests PRIVATE ${lib} GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(${layer}_tests PRIVATE
-    VITALS_SOURCE_DIR="${CMAKE_SOURCE_DIR}" VITALS_BIN="$<TARGET_FILE:vitals>")
-  add_dependencies(${layer}_tests vitals)
+    VITALS_SOURCE_DIR="${CMAKE_SOURCE_DIR}")
   gtest_discover_tests(${layer}_tests PROPERTIES LABELS unit DISCOVERY_TIMEOUT 60)
 endfunction()
 
