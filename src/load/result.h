@@ -1,0 +1,76 @@
+// The result of one load run: the numbers every report, the store and the
+// gate read.  JSON form documented in docs/result-json.md (ToJson).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/histogram.h"
+
+namespace vitals {
+
+struct LatencySummary {
+  uint64_t count = 0;
+  double p50 = 0, p90 = 0, p95 = 0, p99 = 0, p999 = 0, max = 0, mean = 0, min = 0, stddev = 0;
+  static LatencySummary From(const Histogram& h);  // values in microseconds
+};
+
+struct PhaseResult {
+  std::string name;
+  double duration_s = 0;
+  double level_start = 0, level_end = 0;  // rate or connections
+  uint64_t requests = 0, errors = 0, dropped = 0;
+  Histogram latency_corrected, latency_uncorrected;
+};
+
+// One reporting interval (default 1 s) of the run, for one phase and one
+// request name ("" = all requests).  Time series, windowed thresholds, the
+// store and the charts read these.
+struct IntervalSample {
+  double start_s = 0;   // from the run start
+  double length_s = 1;
+  std::string phase;    // phase (stage) name
+  std::string request;  // request name, "" for all requests
+  uint64_t requests = 0, errors = 0;
+  Histogram latency_corrected, latency_uncorrected;  // microseconds
+};
+
+struct LoadResult {
+  std::string run_id;
+  std::string target;  // URL with any password redacted
+  std::string method;
+  std::string model;   // "open" | "closed"
+  int threads = 0;
+  int connections = 0;
+  int max_connections = 0;
+  int64_t started_unix_ms = 0;
+  double duration_s = 0;  // wall time from the first send to the last answer
+  double planned_s = 0;
+  bool interrupted = false;
+  uint64_t requests = 0;   // completed + failed (dropped are never sent)
+  uint64_t completed = 0;
+  uint64_t errors = 0;     // failed + status >= 400
+  double error_rate = 0;
+  double rate_asked = 0;   // mean planned rate (open model), 0 for closed
+  double rate_achieved = 0;
+  uint64_t late_sends = 0;
+  uint64_t dropped = 0;
+  uint64_t connections_opened = 0;
+  uint64_t connections_failed = 0;
+  uint64_t max_inflight = 0;
+  uint64_t bytes_read = 0, bytes_written = 0;
+  std::map<std::string, uint64_t> errors_by_kind;  // "timeout", "reset", "parse:bad_chunk", "status_500", ...
+  std::map<int, uint64_t> status_codes;
+  Histogram latency_corrected, latency_uncorrected, connect_time, ttfb, send_lag;
+  std::vector<PhaseResult> phases;
+  std::vector<IntervalSample> intervals;  // in time order
+  std::vector<std::pair<std::string, std::string>> tags;
+};
+
+// Result JSON (the contract in PRODUCT.md plus timing breakdown and phases).
+std::string ToJson(const LoadResult& r, int indent = 2);
+
+}  // namespace vitals

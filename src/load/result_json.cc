@@ -1,0 +1,89 @@
+#include <nlohmann/json.hpp>
+
+#include "load/result.h"
+
+namespace vitals {
+
+LatencySummary LatencySummary::From(const Histogram& h) {
+  LatencySummary s;
+  s.count = uint64_t(h.TotalCount());
+  if (s.count == 0) return s;
+  s.p50 = double(h.ValueAtPercentile(50));
+  s.p90 = double(h.ValueAtPercentile(90));
+  s.p95 = double(h.ValueAtPercentile(95));
+  s.p99 = double(h.ValueAtPercentile(99));
+  s.p999 = double(h.ValueAtPercentile(99.9));
+  s.max = double(h.Max());
+  s.min = double(h.Min());
+  s.mean = h.Mean();
+  s.stddev = h.Stddev();
+  return s;
+}
+
+namespace {
+
+nlohmann::json LatencyJson(const Histogram& h) {
+  LatencySummary s = LatencySummary::From(h);
+  return {{"count", s.count}, {"p50", s.p50},   {"p90", s.p90}, {"p95", s.p95},
+          {"p99", s.p99},     {"p999", s.p999}, {"max", s.max}, {"min", s.min},
+          {"mean", s.mean},   {"stddev", s.stddev}};
+}
+
+}  // namespace
+
+std::string ToJson(const LoadResult& r, int indent) {
+  nlohmann::json j;
+  j["run_id"] = r.run_id;
+  j["target"] = r.target;
+  j["method"] = r.method;
+  j["model"] = r.model;
+  j["threads"] = r.threads;
+  j["started_unix_ms"] = r.started_unix_ms;
+  j["duration_s"] = r.duration_s;
+  j["planned_s"] = r.planned_s;
+  j["interrupted"] = r.interrupted;
+  j["requests"] = r.requests;
+  j["completed"] = r.completed;
+  j["errors"] = r.errors;
+  j["error_rate"] = r.error_rate;
+  j["rate"] = {{"asked", r.rate_asked}, {"achieved", r.rate_achieved}};
+  j["late_sends"] = r.late_sends;
+  j["dropped"] = r.dropped;
+  j["latency_us"] = LatencyJson(r.latency_corrected);
+  j["latency_uncorrected_us"] = LatencyJson(r.latency_uncorrected);
+  j["timing_us"] = {{"connect", LatencyJson(r.connect_time)},
+                    {"ttfb", LatencyJson(r.ttfb)},
+                    {"send_lag", LatencyJson(r.send_lag)}};
+  j["connections"] = {{"asked", r.connections},
+                      {"max", r.max_connections},
+                      {"opened", r.connections_opened},
+                      {"failed", r.connections_failed},
+                      {"max_inflight", r.max_inflight}};
+  nlohmann::json codes = nlohmann::json::object();
+  for (const auto& [code, n] : r.status_codes) codes[std::to_string(code)] = n;
+  j["status_codes"] = codes;
+  nlohmann::json kinds = nlohmann::json::object();
+  for (const auto& [kind, n] : r.errors_by_kind) kinds[kind] = n;
+  j["errors_by_kind"] = kinds;
+  j["bytes"] = {{"read", r.bytes_read}, {"written", r.bytes_written}};
+  nlohmann::json phases = nlohmann::json::array();
+  for (const PhaseResult& p : r.phases) {
+    phases.push_back({{"name", p.name},
+                      {"duration_s", p.duration_s},
+                      {"level_start", p.level_start},
+                      {"level_end", p.level_end},
+                      {"requests", p.requests},
+                      {"errors", p.errors},
+                      {"dropped", p.dropped},
+                      {"latency_us", LatencyJson(p.latency_corrected)},
+                      {"latency_uncorrected_us", LatencyJson(p.latency_uncorrected)}});
+  }
+  j["phases"] = phases;
+  j["thresholds"] = nlohmann::json::array();
+  nlohmann::json tags = nlohmann::json::object();
+  for (const auto& [k, v] : r.tags) tags[k] = v;
+  j["tags"] = tags;
+  return j.dump(indent);
+}
+
+}  // namespace vitals

@@ -1,0 +1,67 @@
+#include "report/load_summary.h"
+
+#include <fmt/format.h>
+
+#include "core/units.h"
+
+namespace vitals {
+namespace {
+
+std::string Row(const char* label, const Histogram& h) {
+  if (h.TotalCount() == 0) return fmt::format("  {:<14} {:>9}\n", label, "-");
+  LatencySummary s = LatencySummary::From(h);
+  return fmt::format("  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", label,
+                     FormatDurationUs(s.p50), FormatDurationUs(s.p90), FormatDurationUs(s.p95),
+                     FormatDurationUs(s.p99), FormatDurationUs(s.p999), FormatDurationUs(s.max),
+                     FormatDurationUs(s.mean));
+}
+
+}  // namespace
+
+std::string FormatLoadSummary(const LoadResult& r) {
+  std::string out;
+  out += fmt::format("vitals load {} {}  run {}\n", r.method, r.target, r.run_id);
+  if (r.model == "open") {
+    out += fmt::format("  model open: {:.1f} req/s asked, {} threads, {} connections (max {})\n",
+                       r.rate_asked, r.threads, r.connections, r.max_connections);
+  } else {
+    out += fmt::format("  model closed: {} connections, {} threads\n", r.connections, r.threads);
+  }
+  out += fmt::format("  duration {:.2f}s{}   requests {}   achieved {:.1f} req/s\n", r.duration_s,
+                     r.interrupted ? " (interrupted)" : "", r.requests, r.rate_achieved);
+  out += fmt::format("  errors {} ({:.2f}%)   late sends {}   dropped {}\n", r.errors,
+                     r.error_rate * 100, r.late_sends, r.dropped);
+  out += fmt::format("  connections opened {}, failed {}, max in flight {}\n",
+                     r.connections_opened, r.connections_failed, r.max_inflight);
+  out += "\n";
+  out += fmt::format("  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency", "p50",
+                     "p90", "p95", "p99", "p99.9", "max", "mean");
+  out += Row(r.model == "open" ? "corrected" : "total", r.latency_corrected);
+  if (r.model == "open") out += Row("uncorrected", r.latency_uncorrected);
+  out += Row("connect", r.connect_time);
+  out += Row("first byte", r.ttfb);
+  if (r.model == "open") out += Row("send lag", r.send_lag);
+  if (!r.status_codes.empty()) {
+    out += "\n  status codes:";
+    for (const auto& [code, n] : r.status_codes) out += fmt::format(" {}={}", code, n);
+    out += "\n";
+  }
+  if (!r.errors_by_kind.empty()) {
+    out += "  errors by kind:";
+    for (const auto& [kind, n] : r.errors_by_kind) out += fmt::format(" {}={}", kind, n);
+    out += "\n";
+  }
+  if (r.phases.size() > 1) {
+    out += fmt::format("\n  {:<12} {:>9} {:>8} {:>9} {:>9} {:>9}\n", "phase", "requests",
+                       "errors", "p50", "p95", "p99");
+    for (const PhaseResult& p : r.phases) {
+      LatencySummary s = LatencySummary::From(p.latency_corrected);
+      out += fmt::format("  {:<12} {:>9} {:>8} {:>9} {:>9} {:>9}\n", p.name, p.requests, p.errors,
+                         FormatDurationUs(s.p50), FormatDurationUs(s.p95),
+                         FormatDurationUs(s.p99));
+    }
+  }
+  return out;
+}
+
+}  // namespace vitals
