@@ -156,8 +156,10 @@ int main(int argc, char** argv) {
   double cpu0 = CpuSeconds(), t0 = Now();
   unsigned long long n = mode == "uring" ? RunUring(fds, req, secs) : RunEpoll(fds, req, secs);
   double cpu = CpuSeconds() - cpu0, wall = Now() - t0;
-  std::printf("mode=%s connections=%d requests=%llu seconds=%.2f rate=%.0f cpu_s=%.3f cpu_us_per_req=%.3f\n",
-              mode.c_str(), conns, n, wall, double(n) / wall, cpu, cpu * 1e6 / double(n));
+  std::printf(
+      "mode=%s connections=%d requests=%llu seconds=%.2f rate=%.0f cpu_s=%.3f "
+      "cpu_us_per_req=%.3f\n",
+      mode.c_str(), conns, n, wall, double(n) / wall, cpu, cpu * 1e6 / double(n));
   for (int fd : fds) close(fd);
   return 0;
 }

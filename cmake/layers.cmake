@@ -43,6 +43,7 @@ function(vitals_integration_tests)
   target_compile_definitions(integration_tests PRIVATE
     VITALS_SOURCE_DIR="${CMAKE_SOURCE_DIR}" VITALS_BIN="$<TARGET_FILE:vitals>")
   add_dependencies(integration_tests vitals)
-  gtest_discover_tests(integration_tests PROPERTIES LABELS integration TIMEOUT 300
+  # Serial: several of them measure rates and latencies against real servers.
+  gtest_discover_tests(integration_tests PROPERTIES LABELS integration TIMEOUT 300 RUN_SERIAL TRUE
                        DISCOVERY_TIMEOUT 60)
 endfunction()

@@ -16,5 +16,6 @@ constexpr int kExitThresholds = 99;
 int RunLoad(int argc, char** argv);
 int RunTarget(int argc, char** argv);
 int RunCheck(int argc, char** argv);
+int RunDemo(int argc, char** argv);
 
 }  // namespace vitals::cli

@@ -64,10 +64,10 @@ Status EnsureFileLimit(uint64_t connections) {
   }
   const uint64_t need = connections + 64;  // sockets plus epoll fds, stdio, files
   if (rl.rlim_cur != RLIM_INFINITY && need > rl.rlim_cur) {
-    return Status::InvalidArgument(fmt::format(
-        "{} connections need about {} file descriptors but the limit is {}; raise it "
-        "(ulimit -n, or LimitNOFILE= for a service) or use fewer connections",
-        connections, need, uint64_t(rl.rlim_cur)));
+    return Status::InvalidArgument(
+        fmt::format("{} connections need about {} file descriptors but the limit is {}; raise it "
+                    "(ulimit -n, or LimitNOFILE= for a service) or use fewer connections",
+                    connections, need, uint64_t(rl.rlim_cur)));
   }
   return Status::Ok();
 }
@@ -145,12 +145,14 @@ int RunLoad(int argc, char** argv) {
   o.request.method = method;
   for (const auto& h : headers) {
     auto parsed = ParseHeaderFlag(h);
-    if (!parsed.ok()) return ReportError(cmd, Status::InvalidArgument("-H: " + parsed.status().message()));
+    if (!parsed.ok())
+      return ReportError(cmd, Status::InvalidArgument("-H: " + parsed.status().message()));
     o.request.headers.push_back(std::move(parsed).value());
   }
   if (!body.empty()) {
     auto b = ReadBodyArg(body);
-    if (!b.ok()) return ReportError(cmd, Status::InvalidArgument("--body: " + b.status().message()));
+    if (!b.ok())
+      return ReportError(cmd, Status::InvalidArgument("--body: " + b.status().message()));
     o.request.body = std::move(b).value();
   }
   for (const auto& t : tags) {
@@ -172,9 +174,11 @@ int RunLoad(int argc, char** argv) {
     if (!live) return;
     double rps = p.elapsed_s > 0 ? double(p.requests) / p.elapsed_s : 0;
     double eta = std::max(0.0, p.total_s - p.elapsed_s);
-    std::fprintf(stderr, "\r\033[K[%s] %5.1fs/%.0fs  ETA %4.0fs  %llu req  %.0f req/s  %llu errors  %llu in flight",
-                 p.phase.c_str(), p.elapsed_s, p.total_s, eta, (unsigned long long)p.requests, rps,
-                 (unsigned long long)p.errors, (unsigned long long)p.inflight);
+    std::fprintf(
+        stderr,
+        "\r\033[K[%s] %5.1fs/%.0fs  ETA %4.0fs  %llu req  %.0f req/s  %llu errors  %llu in flight",
+        p.phase.c_str(), p.elapsed_s, p.total_s, eta, (unsigned long long)p.requests, rps,
+        (unsigned long long)p.errors, (unsigned long long)p.inflight);
     std::fflush(stderr);
   };
   auto result = RunLoad(o, &g_stop, progress);

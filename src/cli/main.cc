@@ -19,6 +19,10 @@ const Command kCommands[] = {
      vitals::cli::RunLoad},
     {"target", "run the built-in HTTP test target (tunable latency, errors, stalls, /metrics)",
      vitals::cli::RunTarget},
+    {"check", "diagnose PostgreSQL, Redis, the host and Prometheus targets from runbook rules",
+     vitals::cli::RunCheck},
+    {"demo", "the main job end to end on embedded defaults (built-in target, phased load)",
+     vitals::cli::RunDemo},
 };
 
 void PrintUsage(FILE* out) {

@@ -23,7 +23,7 @@ struct Fact {
   std::string component;  // "host" | "prometheus" | "postgres" | "redis"
   std::string kind;       // dotted, component-prefixed: "pg.table", "redis.memory"
   std::string subject;    // what the fact is about: "public.orders", "/api/users", "host"
-  std::map<std::string, double> num;        // numeric fields, SI units in names (_s, _bytes, _ratio)
+  std::map<std::string, double> num;  // numeric fields, SI units in names (_s, _bytes, _ratio)
   std::map<std::string, std::string> text;  // text fields (names, SQL, commands)
 };
 

@@ -30,7 +30,9 @@ class Status {
 
   Status() = default;
   static Status Ok() { return Status(); }
-  static Status InvalidArgument(std::string msg) { return {Code::kInvalidArgument, std::move(msg)}; }
+  static Status InvalidArgument(std::string msg) {
+    return {Code::kInvalidArgument, std::move(msg)};
+  }
   static Status NotFound(std::string msg) { return {Code::kNotFound, std::move(msg)}; }
   static Status Io(std::string msg) { return {Code::kIo, std::move(msg)}; }
   static Status Unavailable(std::string msg) { return {Code::kUnavailable, std::move(msg)}; }
@@ -56,8 +58,8 @@ class Status {
 template <typename T>
 class Result {
  public:
-  Result(T value) : v_(std::move(value)) {}            // NOLINT: implicit by design
-  Result(Status status) : v_(std::move(status)) {}     // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}         // NOLINT: implicit by design
+  Result(Status status) : v_(std::move(status)) {}  // NOLINT: implicit by design
   bool ok() const { return std::holds_alternative<T>(v_); }
   const Status& status() const {
     static const Status kOkStatus;
@@ -77,8 +79,8 @@ class Result {
 
 }  // namespace vitals
 
-#define VITALS_RETURN_IF_ERROR(expr)        \
-  do {                                      \
-    ::vitals::Status _st = (expr);          \
-    if (!_st.ok()) return _st;              \
+#define VITALS_RETURN_IF_ERROR(expr) \
+  do {                               \
+    ::vitals::Status _st = (expr);   \
+    if (!_st.ok()) return _st;       \
   } while (0)

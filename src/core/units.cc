@@ -32,7 +32,8 @@ Result<int64_t> ParseInt(std::string_view text) {
 
 Result<int64_t> ParseDurationNs(std::string_view text, int64_t default_unit_ns) {
   size_t i = 0;
-  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.')) ++i;
+  while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '.'))
+    ++i;
   std::string_view num = text.substr(0, i), unit = text.substr(i);
   auto bad = [&] {
     return Status::InvalidArgument(fmt::format(
@@ -43,14 +44,22 @@ Result<int64_t> ParseDurationNs(std::string_view text, int64_t default_unit_ns) 
   auto v = ParseDouble(num);
   if (!v.ok()) return bad();
   double mult;
-  if (unit == "ns") mult = 1;
-  else if (unit == "us") mult = 1e3;
-  else if (unit == "ms") mult = 1e6;
-  else if (unit == "s") mult = 1e9;
-  else if (unit == "m") mult = 60e9;
-  else if (unit == "h") mult = 3600e9;
-  else if (unit.empty() && (*v == 0 || default_unit_ns > 0)) mult = double(default_unit_ns);
-  else return bad();
+  if (unit == "ns")
+    mult = 1;
+  else if (unit == "us")
+    mult = 1e3;
+  else if (unit == "ms")
+    mult = 1e6;
+  else if (unit == "s")
+    mult = 1e9;
+  else if (unit == "m")
+    mult = 60e9;
+  else if (unit == "h")
+    mult = 3600e9;
+  else if (unit.empty() && (*v == 0 || default_unit_ns > 0))
+    mult = double(default_unit_ns);
+  else
+    return bad();
   double ns = *v * mult;
   if (ns > 9.2e18) return bad();
   return static_cast<int64_t>(std::llround(ns));

@@ -19,11 +19,12 @@ Status Validate(const LoadOptions& o) {
     return Status::InvalidArgument(fmt::format("--threads {}: expected 1..1024", o.threads));
   }
   if (o.connections < 1) {
-    return Status::InvalidArgument(fmt::format("--connections {}: expected at least 1", o.connections));
+    return Status::InvalidArgument(
+        fmt::format("--connections {}: expected at least 1", o.connections));
   }
   if (o.max_connections != 0 && o.max_connections < o.connections) {
-    return Status::InvalidArgument(fmt::format(
-        "--max-connections {} is below --connections {}", o.max_connections, o.connections));
+    return Status::InvalidArgument(fmt::format("--max-connections {} is below --connections {}",
+                                               o.max_connections, o.connections));
   }
   if (o.timeout_ns <= 0) return Status::InvalidArgument("--timeout must be > 0");
   return LoadPlan::Validate(o.stages);
@@ -120,8 +121,8 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   auto url = ParseUrl(options.url);
   if (!url.ok()) return url.status();
   if (url->tls()) {
-    return Status::InvalidArgument(
-        fmt::format("{}: https is not supported yet; use http:// (TLS is planned)", url->Redacted()));
+    return Status::InvalidArgument(fmt::format(
+        "{}: https is not supported yet; use http:// (TLS is planned)", url->Redacted()));
   }
   auto addr = Resolve(*url);
   if (!addr.ok()) return addr.status();

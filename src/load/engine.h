@@ -23,14 +23,14 @@
 namespace vitals {
 
 struct LoadOptions {
-  std::string url;                      // as given (printed redacted)
+  std::string url;  // as given (printed redacted)
   RequestSpec request;
   LoadModel model = LoadModel::kClosed;
-  std::vector<Stage> stages;            // rate (open) or connections (closed) per stage
+  std::vector<Stage> stages;  // rate (open) or connections (closed) per stage
   int threads = 1;
-  int connections = 50;                 // closed: the level when stages are not given; open: pre-opened
-  int max_connections = 0;              // open model cap (0: same as connections)
-  uint64_t max_requests = 0;            // stop after this many requests (0: no cap)
+  int connections = 50;       // closed: the level when stages are not given; open: pre-opened
+  int max_connections = 0;    // open model cap (0: same as connections)
+  uint64_t max_requests = 0;  // stop after this many requests (0: no cap)
   int64_t timeout_ns = 10'000'000'000;  // per request (and drop deadline in the open model)
   std::vector<std::pair<std::string, std::string>> tags;
 };

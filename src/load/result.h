@@ -30,7 +30,7 @@ struct PhaseResult {
 // request name ("" = all requests).  Time series, windowed thresholds, the
 // store and the charts read these.
 struct IntervalSample {
-  double start_s = 0;   // from the run start
+  double start_s = 0;  // from the run start
   double length_s = 1;
   std::string phase;    // phase (stage) name
   std::string request;  // request name, "" for all requests
@@ -42,7 +42,7 @@ struct LoadResult {
   std::string run_id;
   std::string target;  // URL with any password redacted
   std::string method;
-  std::string model;   // "open" | "closed"
+  std::string model;  // "open" | "closed"
   int threads = 0;
   int connections = 0;
   int max_connections = 0;
@@ -50,11 +50,11 @@ struct LoadResult {
   double duration_s = 0;  // wall time from the first send to the last answer
   double planned_s = 0;
   bool interrupted = false;
-  uint64_t requests = 0;   // completed + failed (dropped are never sent)
+  uint64_t requests = 0;  // completed + failed (dropped are never sent)
   uint64_t completed = 0;
-  uint64_t errors = 0;     // failed + status >= 400
+  uint64_t errors = 0;  // failed + status >= 400
   double error_rate = 0;
-  double rate_asked = 0;   // mean planned rate (open model), 0 for closed
+  double rate_asked = 0;  // mean planned rate (open model), 0 for closed
   double rate_achieved = 0;
   uint64_t late_sends = 0;
   uint64_t dropped = 0;
@@ -62,7 +62,8 @@ struct LoadResult {
   uint64_t connections_failed = 0;
   uint64_t max_inflight = 0;
   uint64_t bytes_read = 0, bytes_written = 0;
-  std::map<std::string, uint64_t> errors_by_kind;  // "timeout", "reset", "parse:bad_chunk", "status_500", ...
+  std::map<std::string, uint64_t>
+      errors_by_kind;  // "timeout", "reset", "parse:bad_chunk", "status_500", ...
   std::map<int, uint64_t> status_codes;
   Histogram latency_corrected, latency_uncorrected, connect_time, ttfb, send_lag;
   std::vector<PhaseResult> phases;

@@ -24,8 +24,8 @@ namespace {
 
 nlohmann::json LatencyJson(const Histogram& h) {
   LatencySummary s = LatencySummary::From(h);
-  return {{"count", s.count}, {"p50", s.p50},   {"p90", s.p90}, {"p95", s.p95},
-          {"p99", s.p99},     {"p999", s.p999}, {"max", s.max}, {"min", s.min},
+  return {{"count", s.count}, {"p50", s.p50},      {"p90", s.p90}, {"p95", s.p95},
+          {"p99", s.p99},     {"p999", s.p999},    {"max", s.max}, {"min", s.min},
           {"mean", s.mean},   {"stddev", s.stddev}};
 }
 

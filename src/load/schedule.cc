@@ -28,7 +28,8 @@ Status LoadPlan::Validate(const std::vector<Stage>& stages) {
   for (size_t i = 0; i < stages.size(); ++i) {
     const Stage& s = stages[i];
     if (s.duration_ns <= 0) {
-      return Status::InvalidArgument(fmt::format("stage {} ('{}'): duration must be > 0", i + 1, s.name));
+      return Status::InvalidArgument(
+          fmt::format("stage {} ('{}'): duration must be > 0", i + 1, s.name));
     }
     if (!(s.start >= 0) || !(s.end >= 0) || !std::isfinite(s.start) || !std::isfinite(s.end)) {
       return Status::InvalidArgument(

@@ -27,17 +27,17 @@ struct PhaseStats {
 };
 
 struct LoadStats {
-  uint64_t completed = 0;       // responses received (any status)
-  uint64_t failed = 0;          // requests that ended in a network/parse error or timeout
-  uint64_t errors_http = 0;     // responses with status >= 400
-  uint64_t late_sends = 0;      // sent more than kLateSendNs after their intended time
-  uint64_t dropped = 0;         // never sent: no free connection within --timeout of the due time
+  uint64_t completed = 0;    // responses received (any status)
+  uint64_t failed = 0;       // requests that ended in a network/parse error or timeout
+  uint64_t errors_http = 0;  // responses with status >= 400
+  uint64_t late_sends = 0;   // sent more than kLateSendNs after their intended time
+  uint64_t dropped = 0;      // never sent: no free connection within --timeout of the due time
   uint64_t connections_opened = 0;
   uint64_t connect_failed = 0;
   uint64_t bytes_read = 0;
   uint64_t bytes_written = 0;
-  uint64_t max_inflight = 0;    // the concurrency actually reached (per worker; summed on merge)
-  int64_t last_send_ns = 0;     // latest actual send, from the run start (max on merge)
+  uint64_t max_inflight = 0;  // the concurrency actually reached (per worker; summed on merge)
+  int64_t last_send_ns = 0;   // latest actual send, from the run start (max on merge)
   std::array<uint64_t, static_cast<size_t>(NetError::kCount)> net_errors{};
   std::array<uint64_t, 16> parse_errors{};  // by ResponseParser::Error
   std::array<uint64_t, 600> status{};       // by HTTP status code (0..599)

@@ -23,8 +23,8 @@ struct Worker::Conn {
   bool first_byte = false;
   int phase = 0;
   uint32_t write_off = 0;
-  uint32_t index = 0;  // slot in conns_
-  uint32_t gen = 0;    // bumped on every open; stale events carry an old one
+  uint32_t index = 0;      // slot in conns_
+  uint32_t gen = 0;        // bumped on every open; stale events carry an old one
   int64_t due_ns = 0;      // intended send time (from run start)
   int64_t send_ns = 0;     // actual send time, or connect start while connecting
   int64_t connect_ns = 0;  // connect start
@@ -37,8 +37,8 @@ struct Worker::Conn {
 namespace {
 constexpr int kMaxEvents = 512;
 constexpr size_t kReadBuf = 64 * 1024;
-constexpr int64_t kTickNs = 10'000'000;       // closed-model level check, retry pacing
-constexpr int64_t kPublishNs = 100'000'000;   // progress counters
+constexpr int64_t kTickNs = 10'000'000;        // closed-model level check, retry pacing
+constexpr int64_t kPublishNs = 100'000'000;    // progress counters
 constexpr int64_t kRetryDelayNs = 10'000'000;  // after a failed connect (closed model)
 }  // namespace
 
@@ -154,14 +154,23 @@ class Worker::Impl {
   void InflightPush(Conn* c) {
     c->prev = tail_;
     c->next = nullptr;
-    if (tail_) tail_->next = c; else head_ = c;
+    if (tail_)
+      tail_->next = c;
+    else
+      head_ = c;
     tail_ = c;
     ++inflight_;
     stats_.max_inflight = std::max<uint64_t>(stats_.max_inflight, inflight_);
   }
   void InflightRemove(Conn* c) {
-    if (c->prev) c->prev->next = c->next; else head_ = c->next;
-    if (c->next) c->next->prev = c->prev; else tail_ = c->prev;
+    if (c->prev)
+      c->prev->next = c->next;
+    else
+      head_ = c->next;
+    if (c->next)
+      c->next->prev = c->prev;
+    else
+      tail_ = c->prev;
     c->prev = c->next = nullptr;
     --inflight_;
   }

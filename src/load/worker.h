@@ -40,14 +40,14 @@ struct WorkerConfig {
   // so that the shares of all workers add up (index/count of workers).
   int worker_index = 0;
   int worker_count = 1;
-  int connections = 1;      // opened at start
-  int max_connections = 1;  // upper bound (open model grows up to it)
+  int connections = 1;        // opened at start
+  int max_connections = 1;    // upper bound (open model grows up to it)
   uint64_t max_requests = 0;  // 0 = unlimited; this worker's share
   int64_t timeout_ns = 10'000'000'000;
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
-  const std::string* request = nullptr;  // borrowed request bytes
-  bool no_body = false;                  // HEAD: responses have no body
+  const std::string* request = nullptr;     // borrowed request bytes
+  bool no_body = false;                     // HEAD: responses have no body
   const std::atomic<bool>* stop = nullptr;  // set by the engine on SIGINT / abort
 };
 

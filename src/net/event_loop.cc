@@ -15,7 +15,8 @@ Status EventLoop::Add(int fd, uint32_t events, uint64_t data) {
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = data;
-  if (epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0) return Status::FromErrno("epoll_ctl add", errno);
+  if (epoll_ctl(epfd_.get(), EPOLL_CTL_ADD, fd, &ev) != 0)
+    return Status::FromErrno("epoll_ctl add", errno);
   return Status::Ok();
 }
 
@@ -23,7 +24,8 @@ Status EventLoop::Modify(int fd, uint32_t events, uint64_t data) {
   epoll_event ev{};
   ev.events = events;
   ev.data.u64 = data;
-  if (epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, fd, &ev) != 0) return Status::FromErrno("epoll_ctl mod", errno);
+  if (epoll_ctl(epfd_.get(), EPOLL_CTL_MOD, fd, &ev) != 0)
+    return Status::FromErrno("epoll_ctl mod", errno);
   return Status::Ok();
 }
 

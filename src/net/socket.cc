@@ -31,29 +31,43 @@ void Fd::Reset() {
 
 NetError ClassifyErrno(int err) {
   switch (err) {
-    case 0: return NetError::kNone;
-    case ECONNREFUSED: return NetError::kRefused;
+    case 0:
+      return NetError::kNone;
+    case ECONNREFUSED:
+      return NetError::kRefused;
     case ECONNRESET:
     case EPIPE:
-    case ECONNABORTED: return NetError::kReset;
-    case ETIMEDOUT: return NetError::kTimeout;
+    case ECONNABORTED:
+      return NetError::kReset;
+    case ETIMEDOUT:
+      return NetError::kTimeout;
     case ENETUNREACH:
     case EHOSTUNREACH:
-    case EADDRNOTAVAIL: return NetError::kUnreachable;
-    default: return NetError::kOther;
+    case EADDRNOTAVAIL:
+      return NetError::kUnreachable;
+    default:
+      return NetError::kOther;
   }
 }
 
 const char* NetErrorName(NetError e) {
   switch (e) {
-    case NetError::kNone: return "none";
-    case NetError::kRefused: return "connect_refused";
-    case NetError::kReset: return "reset";
-    case NetError::kTimeout: return "timeout";
-    case NetError::kUnreachable: return "unreachable";
-    case NetError::kClosed: return "closed_mid_response";
-    case NetError::kOther: return "other";
-    case NetError::kCount: break;
+    case NetError::kNone:
+      return "none";
+    case NetError::kRefused:
+      return "connect_refused";
+    case NetError::kReset:
+      return "reset";
+    case NetError::kTimeout:
+      return "timeout";
+    case NetError::kUnreachable:
+      return "unreachable";
+    case NetError::kClosed:
+      return "closed_mid_response";
+    case NetError::kOther:
+      return "other";
+    case NetError::kCount:
+      break;
   }
   return "?";
 }

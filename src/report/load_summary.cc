@@ -31,8 +31,8 @@ std::string FormatLoadSummary(const LoadResult& r) {
                      r.interrupted ? " (interrupted)" : "", r.requests, r.rate_achieved);
   out += fmt::format("  errors {} ({:.2f}%)   late sends {}   dropped {}\n", r.errors,
                      r.error_rate * 100, r.late_sends, r.dropped);
-  out += fmt::format("  connections opened {}, failed {}, max in flight {}\n",
-                     r.connections_opened, r.connections_failed, r.max_inflight);
+  out += fmt::format("  connections opened {}, failed {}, max in flight {}\n", r.connections_opened,
+                     r.connections_failed, r.max_inflight);
   out += "\n";
   out += fmt::format("  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency", "p50",
                      "p90", "p95", "p99", "p99.9", "max", "mean");
@@ -52,13 +52,12 @@ std::string FormatLoadSummary(const LoadResult& r) {
     out += "\n";
   }
   if (r.phases.size() > 1) {
-    out += fmt::format("\n  {:<12} {:>9} {:>8} {:>9} {:>9} {:>9}\n", "phase", "requests",
-                       "errors", "p50", "p95", "p99");
+    out += fmt::format("\n  {:<12} {:>9} {:>8} {:>9} {:>9} {:>9}\n", "phase", "requests", "errors",
+                       "p50", "p95", "p99");
     for (const PhaseResult& p : r.phases) {
       LatencySummary s = LatencySummary::From(p.latency_corrected);
       out += fmt::format("  {:<12} {:>9} {:>8} {:>9} {:>9} {:>9}\n", p.name, p.requests, p.errors,
-                         FormatDurationUs(s.p50), FormatDurationUs(s.p95),
-                         FormatDurationUs(s.p99));
+                         FormatDurationUs(s.p50), FormatDurationUs(s.p95), FormatDurationUs(s.p99));
     }
   }
   return out;

@@ -1,0 +1,296 @@
+// vitals check: collect facts from the components named on the command line
+// (concurrently, over the same window), evaluate the rule catalog, print
+// findings.  Read-only: collectors only read.
+//
+// Adding a component: write its collector in src/collect/ and add one block
+// in BuildJobs below (its flag is already defined in RunCheck).  A component
+// that was asked for but has no job reports "could not check" (exit 1).
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
+#include <functional>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+#include "collect/fact.h"
+#include "collect/host.h"
+#include "collect/postgres.h"
+#include "collect/prometheus.h"
+#include "collect/redis.h"
+#include "core/status.h"
+#include "core/units.h"
+#include "net/url.h"
+#include "rules/evaluate.h"
+#include "rules/format.h"
+#include "rules/loader.h"
+#include "rules/redact.h"
+
+namespace vitals::cli {
+namespace {
+
+struct CheckFlags {
+  bool host = false;
+  std::string proc_root;
+  std::vector<std::string> prometheus;  // URLs
+  std::string postgres;                 // DSN
+  std::string redis;                    // URL
+  int64_t window_ns = 5'000'000'000;
+  std::string rules_dir;
+  OutputFormat format = OutputFormat::kText;
+  std::string output_file;
+  std::string fail_on;  // "", "warning" or "critical"
+  bool list_rules = false;
+};
+
+// One component to check.  `target` is shown in messages and must already be
+// masked (RedactSecrets).  `collect` runs on its own thread.
+struct ComponentJob {
+  std::string component;
+  std::string target;
+  std::function<Result<Collection>()> collect;
+};
+
+std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
+  std::vector<ComponentJob> jobs;
+
+  // --- host ---
+  if (f.host || !f.proc_root.empty()) {
+    HostOptions o;
+    if (!f.proc_root.empty()) o.proc_root = f.proc_root;
+    o.window_ns = f.window_ns;
+    jobs.push_back({"host", o.proc_root, [o] { return CollectHost(o); }});
+  }
+
+  // --- prometheus ---
+  for (const auto& url : f.prometheus) {
+    PrometheusOptions o;
+    o.url = url;
+    o.window_ns = f.window_ns;
+    jobs.push_back({"prometheus", MaskSecrets(url), [o] { return CollectPrometheus(o); }});
+  }
+
+  // --- postgres ---
+  if (!f.postgres.empty()) {
+    PostgresOptions o;
+    o.dsn = f.postgres;
+    o.window_ns = f.window_ns;
+    jobs.push_back({"postgres", MaskSecrets(f.postgres), [o] { return CollectPostgres(o); }});
+  }
+
+  // --- redis ---
+  if (!f.redis.empty()) {
+    RedisOptions o;
+    o.url = f.redis;
+    o.window_ns = f.window_ns;
+    jobs.push_back({"redis", MaskSecrets(f.redis), [o] { return CollectRedis(o); }});
+  }
+
+  return jobs;
+}
+
+// Components the flags ask for, in display order.
+std::vector<std::string> Requested(const CheckFlags& f) {
+  std::vector<std::string> out;
+  if (f.host || !f.proc_root.empty()) out.push_back("host");
+  if (!f.prometheus.empty()) out.push_back("prometheus");
+  if (!f.postgres.empty()) out.push_back("postgres");
+  if (!f.redis.empty()) out.push_back("redis");
+  return out;
+}
+
+// Runs every job on its own thread so that all components are sampled over
+// the same window; a collector that throws is reported, never propagated.
+std::vector<Result<Collection>> RunJobs(const std::vector<ComponentJob>& jobs) {
+  std::vector<std::optional<Result<Collection>>> slots(jobs.size());
+  std::vector<std::thread> threads;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    threads.emplace_back([&, i] {
+      try {
+        slots[i] = jobs[i].collect();
+      } catch (const std::exception& e) {
+        slots[i] =
+            Result<Collection>(Status::Internal(std::string("collector failed: ") + e.what()));
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  std::vector<Result<Collection>> out;
+  for (auto& s : slots) out.push_back(std::move(*s));
+  return out;
+}
+
+Status WriteOutput(const std::string& path, const std::string& text) {
+  if (path.empty() || path == "-") {
+    std::fwrite(text.data(), 1, text.size(), stdout);
+    std::fflush(stdout);
+    return Status::Ok();
+  }
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out << text;
+  out.close();
+  if (!out) return Status::Io(fmt::format("-o {}: cannot write the report", path));
+  return Status::Ok();
+}
+
+int Usage(const std::string& msg) {
+  std::fprintf(stderr, "vitals check: %s\n(see vitals check --help)\n", msg.c_str());
+  return kExitUsage;
+}
+
+constexpr const char* kExamples = R"(
+Examples:
+  vitals check --host                          # this machine, 5 s window
+  vitals check --host --window 10s --fail-on critical
+  vitals check --proc-root ./capture           # a captured /proc tree (t0/ and t1/)
+  vitals check --host --prometheus http://127.0.0.1:9090 --redis redis://127.0.0.1:6379
+  vitals check --postgres 'postgres://app@127.0.0.1/app' --format markdown -o check.md
+  vitals check --list-rules --rules ./my-rules # shipped rules plus/overridden by ./my-rules
+
+Exit codes: 0 no finding at the --fail-on level (or no --fail-on) and every component checked;
+1 a component could not be checked; 2 usage or rule error; 99 a finding at the --fail-on level.
+Rule format: docs/rules.md. Passwords in DSNs and URLs are never printed.)";
+
+}  // namespace
+
+int RunCheck(int argc, char** argv) {
+  CheckFlags f;
+  std::string window = "5s";
+  std::string format = "text";
+  CLI::App app{
+      "Diagnose a live system: read host, Prometheus, PostgreSQL and Redis signals and "
+      "report what is wrong and what to do (read-only)",
+      "vitals check"};
+  app.footer(kExamples);
+  app.add_flag("--host", f.host, "Check this machine (CPU, memory, disks, network) from /proc");
+  app.add_option("--proc-root", f.proc_root,
+                 "Read /proc from DIR instead (a mounted host /proc, or a capture with t0/ and "
+                 "t1/ samples); implies --host")
+      ->type_name("DIR");
+  app.add_option("--prometheus", f.prometheus,
+                 "Prometheus server or /metrics endpoint (repeatable)")
+      ->type_name("URL")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--postgres", f.postgres, "PostgreSQL connection string")->type_name("DSN");
+  app.add_option("--redis", f.redis, "Redis URL (redis://[:password@]host:port)")->type_name("URL");
+  app.add_option("--window", window, "Sampling window for rates (default 5s)")
+      ->type_name("DURATION");
+  app.add_option("--rules", f.rules_dir,
+                 "Directory of extra rule files (*.yaml); a rule with a shipped id replaces it")
+      ->type_name("DIR");
+  app.add_option("--format", format, "Output format: text, markdown or json")
+      ->check(CLI::IsMember({"text", "markdown", "json"}));
+  app.add_option("-o,--output", f.output_file, "Write the report to FILE instead of stdout")
+      ->type_name("FILE");
+  app.add_option("--fail-on", f.fail_on,
+                 "Exit 99 when a finding of this level or worse exists: warning or critical")
+      ->check(CLI::IsMember({"warning", "critical"}));
+  app.add_flag("--list-rules", f.list_rules, "Print the rule catalog and exit");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return kExitUsage;
+  }
+
+  auto window_ns = ParseDurationNs(window);
+  if (!window_ns.ok()) return Usage("--window: " + window_ns.status().message());
+  if (*window_ns <= 0 || *window_ns > 3'600'000'000'000) {
+    return Usage(fmt::format("--window {}: expected a duration between 1ms and 1h", window));
+  }
+  f.window_ns = *window_ns;
+  f.format = format == "json"       ? OutputFormat::kJson
+             : format == "markdown" ? OutputFormat::kMarkdown
+                                    : OutputFormat::kText;
+
+  auto catalog = LoadRuleCatalog(f.rules_dir);
+  if (!catalog.ok()) {
+    std::fprintf(stderr, "vitals check: %s\n", catalog.status().message().c_str());
+    return catalog.status().code() == Status::Code::kInternal ? kExitFailure : kExitUsage;
+  }
+  if (f.list_rules) {
+    Status st = WriteOutput(f.output_file, FormatCatalog(*catalog, f.format));
+    if (!st.ok()) {
+      std::fprintf(stderr, "vitals check: %s\n", st.message().c_str());
+      return kExitFailure;
+    }
+    return kExitOk;
+  }
+
+  CheckReport report;
+  report.components = Requested(f);
+  if (report.components.empty()) {
+    return Usage(
+        "nothing to check; pass --host, --proc-root DIR, --prometheus URL, "
+        "--postgres DSN or --redis URL");
+  }
+  report.window_s = static_cast<double>(f.window_ns) / 1e9;
+  for (const auto& s : *catalog) report.rules += static_cast<int>(s.rules.size());
+
+  std::vector<ComponentJob> jobs = BuildJobs(f);
+  for (const auto& c : report.components) {
+    bool has_job = false;
+    for (const auto& j : jobs) has_job = has_job || j.component == c;
+    if (!has_job) {
+      report.errors.push_back({c, fmt::format("this build of vitals has no {} collector", c)});
+    }
+  }
+  std::vector<Result<Collection>> results = RunJobs(jobs);
+  std::vector<Collection> collections;
+  for (size_t i = 0; i < jobs.size(); ++i) {
+    if (!results[i].ok()) {
+      // Collectors usually name their target already; say it once.
+      std::string target = RedactSecrets(jobs[i].target);
+      std::string message = results[i].status().message();
+      if (message.find(target) == std::string::npos) message = target + ": " + message;
+      report.errors.push_back({jobs[i].component, message});
+      continue;
+    }
+    Collection& c = results[i].value();
+    for (const auto& l : c.limited) report.limited.push_back({jobs[i].component, l});
+    report.facts += static_cast<int>(c.facts.size());
+    collections.push_back(std::move(c));
+  }
+  report.findings = Evaluate(*catalog, collections);
+
+  bool to_terminal = f.output_file.empty() && isatty(STDOUT_FILENO) == 1;
+  bool color = to_terminal && std::getenv("NO_COLOR") == nullptr;
+  std::string text = f.format == OutputFormat::kJson       ? FormatReportJson(report)
+                     : f.format == OutputFormat::kMarkdown ? FormatReportMarkdown(report)
+                                                           : FormatReportText(report, color);
+  // The text report already shows errors; other formats (or a file) still
+  // deserve a line on stderr so that a failed component is never silent.
+  if (f.format != OutputFormat::kText || !f.output_file.empty()) {
+    for (const auto& e : report.errors) {
+      std::fprintf(stderr, "vitals check: could not check %s: %s\n", e.component.c_str(),
+                   RedactSecrets(e.message).c_str());
+    }
+  }
+  Status st = WriteOutput(f.output_file, text);
+  if (!st.ok()) {
+    std::fprintf(stderr, "vitals check: %s\n", st.message().c_str());
+    return kExitFailure;
+  }
+
+  if (!f.fail_on.empty()) {
+    Level threshold = f.fail_on == "critical" ? Level::kCritical : Level::kWarning;
+    for (const auto& finding : report.findings) {
+      if (threshold == Level::kWarning || finding.level == Level::kCritical) {
+        return kExitThresholds;
+      }
+    }
+  }
+  return report.errors.empty() ? kExitOk : kExitFailure;
+}
+
+}  // namespace vitals::cli

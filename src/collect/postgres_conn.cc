@@ -1,0 +1,98 @@
+#include "collect/postgres_conn.h"
+
+#include <cstdlib>
+
+#include <fmt/format.h>
+
+#include "collect/dsn.h"
+
+namespace vitals::detail {
+namespace {
+
+std::string Trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == ' ' || s.back() == '\r')) s.pop_back();
+  // libpq prefixes some messages with the connection target; keep them, they
+  // say which host failed, but fold multi-line messages into one line.
+  std::string out;
+  for (char c : s) {
+    if (c == '\n' || c == '\t' || c == '\r') c = ' ';
+    if (c == ' ' && !out.empty() && out.back() == ' ') continue;
+    out.push_back(c);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<double> PgRows::Num(int row, int col) const {
+  if (col < 0 || IsNull(row, col)) return std::nullopt;
+  const char* text = PQgetvalue(res_.get(), row, col);
+  char* end = nullptr;
+  double v = std::strtod(text, &end);
+  if (end == text) return std::nullopt;
+  return v;
+}
+
+Result<PgConn> PgConn::Connect(const std::string& dsn, const PgConnectOptions& options) {
+  std::string display = MaskDsn(dsn);
+  std::vector<std::string> secrets = DsnSecrets(dsn);
+  // connect_timeout comes first so that one given in the DSN wins;
+  // application_name comes last so that ours wins (DBAs see who is asking).
+  std::string timeout_s =
+      std::to_string(std::max<int64_t>(2, (options.connect_timeout_ms + 999) / 1000));
+  const char* keys[] = {"connect_timeout", "dbname", "application_name", nullptr};
+  const char* values[] = {timeout_s.c_str(), dsn.c_str(), options.application_name.c_str(),
+                          nullptr};
+  PGconn* raw = PQconnectdbParams(keys, values, /*expand_dbname=*/1);
+  std::unique_ptr<PGconn, PgConnDeleter> conn(raw);
+  if (raw == nullptr) {
+    return Status::Unavailable(fmt::format("cannot connect to {}: out of memory", display));
+  }
+  if (PQstatus(raw) != CONNECTION_OK) {
+    return Status::Unavailable(fmt::format("cannot connect to {}: {}", display,
+                                           ScrubSecrets(Trim(PQerrorMessage(raw)), secrets)));
+  }
+  PgConn out(conn.release(), std::move(display), std::move(secrets));
+  auto set = out.Query(fmt::format(
+      "SET default_transaction_read_only = on; SET statement_timeout = {}; SET lock_timeout = {}",
+      options.statement_timeout_ms, options.lock_timeout_ms));
+  if (!set.ok()) {
+    return Status::Unavailable(
+        fmt::format("connected to {} but could not make the session "
+                    "read-only: {}",
+                    out.display_, set.status().message()));
+  }
+  return out;
+}
+
+Result<PgRows> PgConn::Query(const std::string& sql) {
+  PGresult* res = PQexec(conn_.get(), sql.c_str());
+  PgRows rows(res);  // owns res from here on
+  if (res == nullptr) {
+    return Status::Unavailable(
+        fmt::format("{}: {}", display_, ScrubSecrets(Trim(PQerrorMessage(conn_.get())), secrets_)));
+  }
+  ExecStatusType st = PQresultStatus(res);
+  if (st == PGRES_TUPLES_OK || st == PGRES_COMMAND_OK) return rows;
+  std::string msg = ScrubSecrets(Trim(PQresultErrorMessage(res)), secrets_);
+  const char* state = PQresultErrorField(res, PG_DIAG_SQLSTATE);
+  std::string_view code = state ? state : "";
+  if (PQstatus(conn_.get()) != CONNECTION_OK) {
+    return Status::Unavailable(fmt::format("{}: connection lost: {}", display_, msg));
+  }
+  if (code == "42501") return Status::Permission(msg);
+  if (code == "42P01" || code == "42703" || code == "42883") return Status::Parse(msg);
+  return Status::Internal(msg);
+}
+
+std::string PgQuoteLiteral(std::string_view s) {
+  std::string out = "'";
+  for (char c : s) {
+    if (c == '\'') out.push_back('\'');
+    out.push_back(c);
+  }
+  out.push_back('\'');
+  return out;
+}
+
+}  // namespace vitals::detail

@@ -1,0 +1,87 @@
+// Redis collector for `vitals check --redis URL`.
+//
+// Connects with hiredis (URL redis://[[user]:password@]host[:port][/db], AUTH
+// when a password is given) and sends read-only commands only: INFO,
+// CONFIG GET and SLOWLOG GET.  INFO is sampled at the start and at the end of
+// the window so counters become rates over the window.
+//
+// Facts (component "redis", subject "host:port"; units per docs/rules.md):
+//   redis.stats    hit_ratio (keyspace_hits / (hits + misses) over the window;
+//                  over the lifetime when the window saw no lookups, with
+//                  text hit_ratio_basis saying which), lookups,
+//                  hits_per_s, misses_per_s, evicted_keys_per_s,
+//                  expired_keys_per_s, evicted_keys (lifetime), window_s
+//   redis.memory   used_memory_bytes, maxmemory_bytes, used_ratio (only with a
+//                  maxmemory), noeviction (0/1), rss_bytes,
+//                  fragmentation_ratio, fragmentation_excess_bytes,
+//                  evicted_keys_per_s; text maxmemory_policy
+//   redis.clients  connected_clients, maxclients, used_ratio, blocked_clients,
+//                  rejected_connections (lifetime), rejected_connections_delta
+//                  (over the window; absent without a window)
+//   redis.persistence  latest_fork_s, rdb_last_bgsave_ok (0/1), aof_enabled
+//   redis.slow_command one per command name in SLOWLOG GET <slowlog_entries>:
+//                  count, max_duration_s, total_duration_s, newest_age_s,
+//                  slower_than_s (the server's slowlog-log-slower-than);
+//                  text example (arguments masked and truncated), client
+// Limited: CONFIG GET refused (renamed or ACL) -> maxclients from INFO only,
+// slower_than_s absent; SLOWLOG refused -> no slow_command facts.
+//
+// Errors: Unavailable when the server cannot be reached or refuses AUTH or
+// INFO; InvalidArgument for a bad URL.  Messages show the URL with its
+// password masked and never the password.
+//
+// Thread-safety: CollectRedis may run on any thread; calls share nothing.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "collect/fact.h"
+#include "core/status.h"
+
+namespace vitals {
+
+struct RedisOptions {
+  std::string url;
+  int64_t window_ns = 0;  // 0: one INFO sample, rates over the server's uptime
+  int64_t timeout_ms = 5000;
+  int slowlog_entries = 10;
+};
+
+Result<Collection> CollectRedis(const RedisOptions& options);
+
+namespace detail {
+
+// "# Section\r\nkey:value\r\n..." -> {key: value}.  Comment and blank lines are
+// skipped; lines without ':' are ignored.
+std::map<std::string, std::string> ParseRedisInfo(std::string_view info);
+
+// The INFO-derived facts from one or two samples.  `second` may be null (no
+// window): rates are then averages over uptime_in_seconds.  `window_s` is the
+// time between the samples.
+std::vector<Fact> RedisInfoFacts(const std::map<std::string, std::string>& first,
+                                 const std::map<std::string, std::string>* second, double window_s,
+                                 const std::string& subject);
+
+struct SlowlogEntry {
+  int64_t id = 0;
+  int64_t unix_time_s = 0;
+  int64_t duration_us = 0;
+  std::vector<std::string> args;  // command name first
+  std::string client;             // "addr" or "addr (name)"; Redis >= 4.0
+};
+
+// Command and arguments for display: the command name and its first argument
+// (usually the key, cut to 64 bytes), every other argument as '?', AUTH and
+// HELLO fully masked, at most `max_chars` in all.
+std::string MaskRedisCommand(const std::vector<std::string>& args, size_t max_chars = 120);
+
+// One redis.slow_command fact per command name (upper-cased).
+std::vector<Fact> SlowlogFacts(const std::vector<SlowlogEntry>& entries, int64_t now_unix_s,
+                               double slower_than_s, const std::string& subject);
+
+}  // namespace detail
+}  // namespace vitals

@@ -1,0 +1,158 @@
+#include "store/migrations.h"
+
+#include <fmt/format.h>
+
+#include <iterator>
+
+#include "store/sqlite_util.h"
+
+namespace vitals::detail {
+namespace {
+
+// Version 1: runs, tags, merged histograms, phases, intervals, baselines.
+// Histograms are HdrHistogram V2 compressed, base64 text (core/hdr_log.h): the same bytes an
+// .hlog line carries, so they can be pasted into HdrHistogram tools.
+constexpr const char* kV1 = R"sql(
+CREATE TABLE runs (
+  id               TEXT PRIMARY KEY,
+  status           TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed')),
+  started_unix_ms  INTEGER NOT NULL,
+  finished_unix_ms INTEGER,
+  target           TEXT NOT NULL,
+  method           TEXT NOT NULL DEFAULT '',
+  model            TEXT NOT NULL DEFAULT '',
+  config_json      TEXT NOT NULL DEFAULT '{}',
+  host             TEXT NOT NULL DEFAULT '',
+  cores            INTEGER NOT NULL DEFAULT 0,
+  kernel           TEXT NOT NULL DEFAULT '',
+  vitals_version   TEXT NOT NULL DEFAULT '',
+  duration_s       REAL,
+  requests         INTEGER,
+  errors           INTEGER,
+  error_rate       REAL,
+  rate_asked       REAL,
+  rate_achieved    REAL,
+  p50_us           REAL,
+  p95_us           REAL,
+  p99_us           REAL,
+  result_json      TEXT,
+  thresholds_json  TEXT NOT NULL DEFAULT '[]',
+  verdict          TEXT NOT NULL DEFAULT '',
+  failure_reason   TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX runs_by_status_started ON runs (status, started_unix_ms);
+CREATE INDEX runs_by_started ON runs (started_unix_ms);
+
+CREATE TABLE run_tags (
+  run_id TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  key    TEXT NOT NULL,
+  value  TEXT NOT NULL,
+  PRIMARY KEY (run_id, key)
+) WITHOUT ROWID;
+CREATE INDEX run_tags_by_key_value ON run_tags (key, value);
+
+CREATE TABLE run_histograms (
+  run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL CHECK (kind IN ('latency_corrected', 'latency_uncorrected',
+                                            'connect', 'ttfb', 'send_lag')),
+  total_count INTEGER NOT NULL,
+  hdr_v2      TEXT NOT NULL,
+  PRIMARY KEY (run_id, kind)
+) WITHOUT ROWID;
+
+CREATE TABLE run_phases (
+  run_id              TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  idx                 INTEGER NOT NULL,
+  name                TEXT NOT NULL,
+  duration_s          REAL NOT NULL,
+  level_start         REAL NOT NULL,
+  level_end           REAL NOT NULL,
+  requests            INTEGER NOT NULL,
+  errors              INTEGER NOT NULL,
+  dropped             INTEGER NOT NULL,
+  latency_corrected   TEXT NOT NULL,
+  latency_uncorrected TEXT NOT NULL,
+  PRIMARY KEY (run_id, idx)
+) WITHOUT ROWID;
+
+CREATE TABLE run_intervals (
+  run_id              TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq                 INTEGER NOT NULL,
+  start_s             REAL NOT NULL,
+  length_s            REAL NOT NULL,
+  phase               TEXT NOT NULL,
+  request             TEXT NOT NULL,
+  requests            INTEGER NOT NULL,
+  errors              INTEGER NOT NULL,
+  p50_us              REAL NOT NULL,
+  p90_us              REAL NOT NULL,
+  p95_us              REAL NOT NULL,
+  p99_us              REAL NOT NULL,
+  max_us              REAL NOT NULL,
+  mean_us             REAL NOT NULL,
+  latency_corrected   TEXT NOT NULL,
+  latency_uncorrected TEXT NOT NULL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+
+CREATE TABLE baselines (
+  name        TEXT PRIMARY KEY,
+  run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE RESTRICT,
+  set_unix_ms INTEGER NOT NULL
+);
+CREATE INDEX baselines_by_run ON baselines (run_id);
+)sql";
+
+constexpr Migration kMigrations[] = {
+    {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
+};
+
+Result<int> UserVersion(sqlite3* db, const std::string& path) {
+  auto st = Stmt::Prepare(db, path, "PRAGMA user_version");
+  if (!st.ok()) return st.status();
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  return *row ? static_cast<int>(st->Int(0)) : 0;
+}
+
+Status CheckNotNewer(int version, const std::string& path) {
+  if (version <= LatestSchemaVersion()) return Status::Ok();
+  return Status::InvalidArgument(fmt::format(
+      "run store '{}' has schema version {}, newer than this vitals knows (up to {}): it was "
+      "written by a newer vitals; upgrade vitals, or pass another --store PATH",
+      path, version, LatestSchemaVersion()));
+}
+
+}  // namespace
+
+int LatestSchemaVersion() { return std::prev(std::end(kMigrations))->version; }
+
+Status Migrate(sqlite3* db, const std::string& path) {
+  // Fast path without the write lock: an up-to-date store is opened by readers and writers
+  // alike, and taking the write lock on every open would serialize them.
+  auto before = UserVersion(db, path);
+  if (!before.ok()) return before.status();
+  VITALS_RETURN_IF_ERROR(CheckNotNewer(*before, path));
+  if (*before == LatestSchemaVersion()) return Status::Ok();
+
+  auto txn = WriteTxn::Begin(db, path);
+  if (!txn.ok()) return txn.status();
+  // Re-read under the lock: another process may have migrated in between.
+  auto current = UserVersion(db, path);
+  if (!current.ok()) return current.status();
+  VITALS_RETURN_IF_ERROR(CheckNotNewer(*current, path));
+  for (const Migration& m : kMigrations) {
+    if (m.version <= *current) continue;
+    Status st = Exec(db, path, m.sql);
+    if (!st.ok()) {
+      if (st.code() == Status::Code::kIo) return st;  // file-level trouble: say so as is
+      return Status::Internal(fmt::format("run store '{}': migration {} ({}) failed: {}", path,
+                                          m.version, m.description, st.message()));
+    }
+    // PRAGMA takes no bound parameters; the version is our own integer.
+    VITALS_RETURN_IF_ERROR(Exec(db, path, fmt::format("PRAGMA user_version = {}", m.version)));
+  }
+  return txn->Commit();
+}
+
+}  // namespace vitals::detail

@@ -1,0 +1,235 @@
+// The run store: every `vitals load` run, its configuration, environment, result, merged
+// histograms, phases and per-interval samples, in one embedded SQLite file
+// (default ./.vitals/vitals.db).  `vitals runs`, `compare`, `gate` and `report` read it.
+// Schema: docs/store-schema.md (versioned by PRAGMA user_version; see store/migrations.h).
+//
+// Writing a run (the load engine):
+//   auto id = store.BeginRun(start);            // status "running"
+//   store.AppendIntervals(*id, samples);        // as intervals close, any number of times
+//   store.CompleteRun(*id, result, thresholds_json, verdict);  // ONE transaction
+// or store.MarkFailed(*id, reason) when the run could not finish.  A process that dies
+// between BeginRun and CompleteRun leaves the run "running": it is listed as incomplete, is
+// never `latest`, and its stored intervals stay readable.  Nothing half-written is ever read
+// as completed, because the completion (result, phases, histograms, status) commits at once.
+//
+// Naming runs (GetRun, DeleteRun): a full id, a unique id prefix, `latest` (newest completed
+// run), `latest~N` (the N-th completed run before it), `baseline:NAME` (see SetBaseline).
+//
+// Concurrency: several processes may write one store at the same time (WAL mode, every write
+// is a BEGIN IMMEDIATE transaction, busy timeout kBusyTimeoutMs), e.g. `vitals load` segments
+// or parallel CI jobs.  A Store object is NOT thread-safe: use one per thread, and never use
+// one across fork() (open a new Store in the child).
+//
+// Secrets: the target, config, tags and result JSON pass through RedactSecrets (net/url.h)
+// before they are written, so a URL password or DSN password= never reaches the file.
+//
+// Errors: every call returns a Status naming the store path and saying how to fix it:
+// not a SQLite file, corrupt file, unwritable directory, a schema newer than this binary,
+// a lock held longer than the busy timeout.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "core/histogram.h"
+#include "core/status.h"
+#include "load/result.h"
+
+struct sqlite3;
+
+namespace vitals {
+
+// Default store path, relative to the working directory.
+inline constexpr const char* kDefaultStorePath = "./.vitals/vitals.db";
+// Environment variable that overrides the default.
+inline constexpr const char* kStoreEnvVar = "VITALS_STORE";
+// How long a write waits for another process's write transaction before failing.
+inline constexpr int kBusyTimeoutMs = 10'000;
+
+// Store path: `flag` (from --store) when non-empty, else $VITALS_STORE when set and
+// non-empty, else kDefaultStorePath.
+std::string ResolveStorePath(const std::string& flag);
+
+// Where a run was produced.  BeginRun fills host/cores/kernel from the running machine when
+// host is empty (CurrentEnvironment).
+struct RunEnvironment {
+  std::string host;            // gethostname()
+  int cores = 0;               // online CPUs
+  std::string kernel;          // uname: "Linux 6.1.0-18-amd64"
+  std::string vitals_version;  // the caller's VITALS_VERSION; "unknown" when empty
+};
+
+// This machine's host, cores and kernel; vitals_version as given.
+RunEnvironment CurrentEnvironment(std::string vitals_version = {});
+
+struct RunStart {
+  // Optional.  Empty: a new id in the LoadResult format "YYYYMMDDTHHMMSS-xxxx" (UTC start time,
+  // 16 random bits).  Given: stored as is; InvalidArgument if a run with that id exists or it
+  // is not 1..64 characters of [A-Za-z0-9._:-].
+  std::string run_id;
+  std::string target;  // URL (redacted again before storing)
+  std::string method;  // "GET", ...
+  std::string model;   // "open" | "closed"
+  // The run's configuration as JSON text (flags or scenario); "" means {}.
+  // InvalidArgument when it is not valid JSON.
+  std::string config_json;
+  std::vector<std::pair<std::string, std::string>> tags;  // k=v; keys unique, non-empty
+  int64_t started_unix_ms = 0;                            // 0: now
+  RunEnvironment env;
+};
+
+enum class RunStatus { kRunning, kCompleted, kFailed };
+// "running" | "completed" | "failed" (as stored).
+const char* RunStatusName(RunStatus s);
+
+// One run's metadata and headline numbers: what ListRuns returns.
+struct RunInfo {
+  std::string id;
+  RunStatus status = RunStatus::kRunning;
+  int64_t started_unix_ms = 0;
+  int64_t finished_unix_ms = 0;  // 0 while running
+  std::string target, method, model;
+  std::vector<std::pair<std::string, std::string>> tags;  // sorted by key
+  RunEnvironment env;
+  // Headline numbers.  For a completed run: from its result.  For a run that never
+  // completed: requests/errors summed over its stored all-requests intervals, the latency
+  // columns unset (0) and has_latency false.
+  double duration_s = 0;
+  uint64_t requests = 0, errors = 0;
+  double error_rate = 0;
+  double rate_asked = 0, rate_achieved = 0;
+  bool has_latency = false;
+  double p50_us = 0, p95_us = 0, p99_us = 0;
+  std::string verdict;         // "pass" | "fail" | "" (no thresholds)
+  std::string failure_reason;  // MarkFailed's reason
+  // A run that never completed nor failed: its process is still going or died.
+  bool incomplete() const { return status == RunStatus::kRunning; }
+  // "completed", "failed" or "incomplete": what `vitals runs` shows.
+  const char* DisplayStatus() const;
+};
+
+// Latency digest of one stored interval (all-requests or one request name); kept as
+// columns so that compare/gate can read thousands of intervals without decoding histograms.
+struct IntervalSummary {
+  int64_t seq = 0;  // 0-based position in the run
+  double start_s = 0, length_s = 0;
+  std::string phase, request;
+  uint64_t requests = 0, errors = 0;
+  double p50_us = 0, p90_us = 0, p95_us = 0, p99_us = 0, max_us = 0, mean_us = 0;  // corrected
+};
+
+struct StoredRun {
+  RunInfo info;
+  std::string config_json;      // "{}" when none was given
+  std::string result_json;      // ToJson of the result (+ thresholds, verdict); "" until completed
+  std::string thresholds_json;  // "[]" when none
+  // Merged histograms (microseconds).  Completed run: as stored by CompleteRun.  Incomplete or
+  // failed run: latency_* are the sum of its stored all-requests ("" request) intervals and the
+  // others are empty; `partial` is true.
+  Histogram latency_corrected, latency_uncorrected, connect_time, ttfb, send_lag;
+  bool partial = false;
+  std::vector<PhaseResult> phases;                  // in run order; empty until completed
+  std::vector<IntervalSummary> interval_summaries;  // always read, in seq order
+  std::vector<IntervalSample> intervals;            // decoded when ReadOptions::intervals
+};
+
+struct ReadOptions {
+  // Decode every interval's histograms into StoredRun::intervals.  A decoded histogram takes
+  // ~184 KiB, so a 1 h run at 1 s intervals needs ~1.3 GiB: read summaries unless you need
+  // the full distributions.
+  bool intervals = false;
+};
+
+struct RunFilter {
+  std::vector<std::pair<std::string, std::string>> tags;  // every k=v must match
+  int limit = 0;                                          // newest first; 0 = all
+};
+
+struct Baseline {
+  std::string name;
+  std::string run_id;
+  int64_t set_unix_ms = 0;
+};
+
+class Store {
+ public:
+  enum class OpenMode {
+    kCreate,    // create the file (and parent directories) when missing
+    kExisting,  // NotFound when the file does not exist (for read-only commands)
+  };
+
+  // Opens (or creates) the store at `path`, sets WAL mode, the busy timeout and foreign keys,
+  // and applies pending schema migrations in one transaction.  Errors name the path: a
+  // directory that cannot be created or written, a file that is not a SQLite database or is
+  // corrupt, a schema version newer than this binary knows (upgrade vitals).
+  static Result<Store> Open(const std::string& path, OpenMode mode = OpenMode::kCreate);
+
+  Store(Store&& other) noexcept;
+  Store& operator=(Store&& other) noexcept;
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+  ~Store();
+
+  const std::string& path() const { return path_; }
+  // PRAGMA user_version of the open file.
+  Result<int> SchemaVersion();
+
+  // ---- writing a run ----
+  // Inserts the run with status "running" and returns its id.
+  Result<std::string> BeginRun(const RunStart& start);
+  // Appends intervals (positions continue after those already stored).  NotFound for an
+  // unknown id; InvalidArgument when the run is no longer running.
+  Status AppendIntervals(const std::string& run_id, const std::vector<IntervalSample>& samples);
+  // In ONE transaction: the result JSON (result.run_id replaced by `run_id`; thresholds_json
+  // and verdict added), the headline columns, phases, merged histograms, result.intervals not
+  // yet appended (result.intervals[k..] where k intervals are already stored: append in the
+  // same order as result.intervals), and status "completed".  thresholds_json: a JSON array
+  // or "" (none); verdict: "pass", "fail" or "".  InvalidArgument when the run is not running
+  // or thresholds_json is not a JSON array.
+  Status CompleteRun(const std::string& run_id, const LoadResult& result,
+                     const std::string& thresholds_json, const std::string& verdict);
+  // Status "failed" with the (redacted) reason; keeps the intervals already stored.
+  Status MarkFailed(const std::string& run_id, const std::string& reason);
+
+  // ---- reading ----
+  // Newest first.
+  Result<std::vector<RunInfo>> ListRuns(const RunFilter& filter = {});
+  // `name`: see the header comment.  NotFound (listing the ways to name a run) when nothing
+  // matches; InvalidArgument for an ambiguous prefix (listing the candidates) or a malformed
+  // `latest~N`.
+  Result<StoredRun> GetRun(const std::string& name, const ReadOptions& options = {});
+  // The id `name` resolves to (same rules and errors as GetRun).
+  Result<std::string> ResolveRunName(const std::string& name);
+  // Deletes the run and everything stored with it; returns its id.  InvalidArgument when a
+  // baseline points at it (remove the baseline first).
+  Result<std::string> DeleteRun(const std::string& name);
+
+  // ---- baselines (the `baseline:NAME` run name; used by `vitals baseline` / `gate`) ----
+  // Points NAME ([A-Za-z0-9._-], 1..64 chars) at the run `run_name` resolves to, replacing
+  // any previous target.  Returns the run id.
+  Result<std::string> SetBaseline(const std::string& name, const std::string& run_name);
+  Result<Baseline> GetBaseline(const std::string& name);  // NotFound listing the baselines
+  Result<std::vector<Baseline>> ListBaselines();          // sorted by name
+  Status RemoveBaseline(const std::string& name);         // NotFound when absent
+
+  // ---- maintenance ----
+  // PRAGMA integrity_check: Ok, or an Io error carrying its first messages.
+  Status CheckIntegrity();
+
+ private:
+  Store(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
+  void Close();
+
+  sqlite3* db_ = nullptr;  // owned
+  std::string path_;
+};
+
+// A LoadResult rebuilt from stored data, for reports: scalar fields from the result JSON,
+// histograms and phases from their tables.  For a run that never completed: what its
+// intervals hold (requests, errors, duration, latency), `interrupted` = true.
+LoadResult RebuildLoadResult(const StoredRun& run);
+
+}  // namespace vitals

@@ -1,0 +1,35 @@
+// Configuration of the built-in HTTP test target (`vitals target`).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+#include "target/http_request_parser.h"
+#include "target/latency.h"
+#include "target/stall_schedule.h"
+
+namespace vitals {
+
+inline constexpr int kMaxTargetThreads = 256;
+inline constexpr size_t kMaxTargetBodyBytes = size_t(64) << 20;
+
+struct TargetOptions {
+  std::string listen = "127.0.0.1:8080";  // see ParseListenAddress
+  bool allow_external = false;            // permit a non-loopback listen address
+  int threads = 1;                        // event loops, one per thread (SO_REUSEPORT)
+  LatencySpec latency;                    // delay added to each response
+  double error_rate = 0;                  // share of responses answered with error_status
+  int error_status = 500;                 // 400..599
+  StallSchedule stall;                    // server-wide pauses
+  size_t body_bytes = 2;                  // body of a 200 answer ("ok")
+  uint64_t seed = 1;                      // PRNG seed; thread i uses a stream derived from it
+  ParserLimits limits;                    // request head / body bounds
+};
+
+// InvalidArgument naming the offending option ("--threads must be ...") or Ok.
+// Does not check the listen address (TargetServer::Start parses it).
+Status ValidateTargetOptions(const TargetOptions& options);
+
+}  // namespace vitals

@@ -1,0 +1,581 @@
+// PostgreSQL checks against a real server (scripts/lib/servers.sh:
+// start_postgres exports VITALS_TEST_PG_DSN).  Each test creates its own
+// database vitals_t_<random> with pg_stat_statements and drops it at the end;
+// the collector reads statements, tables and sessions of its own database
+// only, so tests running in parallel do not see each other.
+//
+// Each scenario is checked twice: at collector level (the facts, then the
+// shipped rules over them) and end to end through `vitals check --postgres
+// DSN --format json`.
+#include <gtest/gtest.h>
+#include <libpq-fe.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "collect/postgres.h"
+#include "rules/evaluate.h"
+#include "rules/loader.h"
+
+namespace vitals {
+namespace {
+
+using nlohmann::json;
+
+bool RequireServers() {
+  const char* v = std::getenv("VITALS_REQUIRE_SERVERS");
+  return v != nullptr && std::string(v) == "1";
+}
+
+std::string RandomHex(int n) {
+  std::random_device rd;
+  std::mt19937_64 gen(rd());
+  std::string out;
+  for (int i = 0; i < n; ++i) out.push_back("0123456789abcdef"[gen() % 16]);
+  return out;
+}
+
+// A test-side libpq session (the test may write; vitals may not).
+class TestConn {
+ public:
+  explicit TestConn(const std::string& dsn) : c_(PQconnectdb(dsn.c_str())) {}
+  ~TestConn() {
+    if (c_ != nullptr) PQfinish(c_);
+  }
+  TestConn(const TestConn&) = delete;
+  TestConn& operator=(const TestConn&) = delete;
+
+  bool ok() const { return PQstatus(c_) == CONNECTION_OK; }
+  std::string Error() const { return PQerrorMessage(c_); }
+  int Pid() const { return PQbackendPID(c_); }
+
+  // First cell of the result ("" when none); a failure is a test failure.
+  std::string Exec(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    std::string out;
+    ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_TUPLES_OK && st != PGRES_COMMAND_OK) {
+      ADD_FAILURE() << sql << ": " << PQresultErrorMessage(r);
+    } else if (PQntuples(r) > 0 && PQnfields(r) > 0) {
+      out = PQgetvalue(r, 0, 0);
+    }
+    PQclear(r);
+    return out;
+  }
+  // Runs a statement that must fail; returns the error message.
+  std::string ExecError(const std::string& sql) {
+    PGresult* r = PQexec(c_, sql.c_str());
+    ExecStatusType st = PQresultStatus(r);
+    std::string msg = PQresultErrorMessage(r);
+    PQclear(r);
+    EXPECT_TRUE(st == PGRES_FATAL_ERROR) << sql << " succeeded";
+    return msg;
+  }
+  // Starts a statement without waiting for it.
+  void Send(const std::string& sql) { ASSERT_EQ(PQsendQuery(c_, sql.c_str()), 1) << Error(); }
+  void Drain() {
+    while (PGresult* r = PQgetResult(c_)) PQclear(r);
+  }
+  void Cancel() {
+    PGcancel* cancel = PQgetCancel(c_);
+    char err[256];
+    PQcancel(cancel, err, sizeof err);
+    PQfreeCancel(cancel);
+  }
+
+ private:
+  PGconn* c_;
+};
+
+// The DSN's connection parameters with `dbname` (and `user`) replaced.
+std::string DsnWith(const std::string& dsn, const std::string& dbname,
+                    const std::string& user = "") {
+  char* err = nullptr;
+  PQconninfoOption* opts = PQconninfoParse(dsn.c_str(), &err);
+  if (opts == nullptr) {
+    ADD_FAILURE() << "bad VITALS_TEST_PG_DSN: " << (err ? err : "");
+    PQfreemem(err);
+    return dsn;
+  }
+  std::string out;
+  for (PQconninfoOption* o = opts; o->keyword != nullptr; ++o) {
+    if (o->val == nullptr || std::string(o->keyword) == "dbname") continue;
+    if (std::string(o->keyword) == "user" && !user.empty()) continue;
+    out += fmt::format("{}='{}' ", o->keyword, o->val);
+  }
+  PQconninfoFree(opts);
+  out += "dbname=" + dbname;
+  if (!user.empty()) out += " user=" + user;
+  return out;
+}
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+  json doc;
+};
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+// Runs `vitals check ARGS --format json`, parses stdout.
+CliResult RunCheck(const std::vector<std::string>& args) {
+  CliResult r;
+  std::string err_file = ::testing::TempDir() + "vitals_pg_err_" + RandomHex(8);
+  std::string cmd = std::string(VITALS_BIN) + " check";
+  for (const auto& a : args) cmd += " " + ShellQuote(a);
+  cmd += " --format json 2>" + ShellQuote(err_file);
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    ADD_FAILURE() << "cannot run " << cmd;
+    return r;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  std::filesystem::remove(err_file);
+  r.doc = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  return r;
+}
+
+std::vector<json> JsonFindings(const CliResult& r, const std::string& id) {
+  std::vector<json> out;
+  if (!r.doc.is_object() || !r.doc.contains("findings")) return out;
+  for (const auto& f : r.doc["findings"]) {
+    if (f.value("id", "") == id) out.push_back(f);
+  }
+  return out;
+}
+
+const Fact* FindFact(const Collection& c, const std::string& kind, const std::string& subject) {
+  for (const Fact& f : c.facts) {
+    if (f.kind == kind && f.subject == subject) return &f;
+  }
+  return nullptr;
+}
+
+std::vector<Finding> ShippedFindings(const Collection& c) {
+  auto rules = LoadShippedRules();
+  EXPECT_TRUE(rules.ok()) << rules.status().ToString();
+  if (!rules.ok()) return {};
+  return Evaluate(*rules, {c});
+}
+
+const Finding* FindFinding(const std::vector<Finding>& v, const std::string& id,
+                           const std::string& subject) {
+  for (const Finding& f : v) {
+    if (f.id == id && f.subject == subject) return &f;
+  }
+  return nullptr;
+}
+
+class PostgresCheck : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* dsn = std::getenv("VITALS_TEST_PG_DSN");
+    if (dsn == nullptr || *dsn == '\0') {
+      if (RequireServers()) {
+        FAIL() << "VITALS_REQUIRE_SERVERS=1 but VITALS_TEST_PG_DSN is not set; start the server "
+                  "with: source scripts/lib/servers.sh; start_postgres";
+      }
+      GTEST_SKIP() << "VITALS_TEST_PG_DSN not set (source scripts/lib/servers.sh; start_postgres)";
+    }
+    admin_dsn_ = dsn;
+    db_ = "vitals_t_" + RandomHex(10);
+    TestConn admin(admin_dsn_);
+    ASSERT_TRUE(admin.ok()) << admin.Error();
+    admin.Exec("CREATE DATABASE " + db_);
+    created_ = true;
+    dsn_ = DsnWith(admin_dsn_, db_);
+    TestConn c(dsn_);
+    ASSERT_TRUE(c.ok()) << c.Error();
+    c.Exec("CREATE EXTENSION IF NOT EXISTS pg_stat_statements");
+    // Statements are per database; clear any left by an old database with this oid.
+    c.Exec(
+        "SELECT pg_stat_statements_reset(0, (SELECT oid FROM pg_database WHERE datname = "
+        "current_database()), 0)");
+  }
+
+  void TearDown() override {
+    sessions_.clear();  // close every session before dropping the database
+    if (!created_) return;
+    TestConn admin(admin_dsn_);
+    admin.Exec("DROP DATABASE IF EXISTS " + db_ + " WITH (FORCE)");
+    for (const auto& role : roles_) admin.Exec("DROP ROLE IF EXISTS " + role);
+    for (const auto& dir : dirs_) std::filesystem::remove_all(dir);
+  }
+
+  TestConn& Open(const std::string& dsn = "") {
+    sessions_.push_back(std::make_unique<TestConn>(dsn.empty() ? dsn_ : dsn));
+    EXPECT_TRUE(sessions_.back()->ok()) << sessions_.back()->Error();
+    return *sessions_.back();
+  }
+
+  Collection Collect(PostgresOptions o = {}) {
+    o.dsn = dsn_;
+    auto r = CollectPostgres(o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value() : Collection{};
+  }
+
+  // Polls `sql` (returning a boolean) until it is true: the statistics of a
+  // session become visible shortly after the session ends.
+  void WaitFor(const std::string& sql) {
+    TestConn c(dsn_);
+    for (int i = 0; i < 100; ++i) {
+      if (c.Exec(sql) == "t") return;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    FAIL() << "timed out waiting for: " << sql;
+  }
+
+  // A 200,000-row orders table with no index on customer_id.
+  void CreateOrders(TestConn& c) {
+    c.Exec(
+        "CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, "
+        "status text NOT NULL, note text NOT NULL)");
+    c.Exec(
+        "INSERT INTO orders (customer_id, status, note) SELECT g % 1000, "
+        "CASE WHEN g % 10 = 0 THEN 'open' ELSE 'done' END, md5(g::text) || md5((g + 1)::text) "
+        "FROM generate_series(1, 200000) g");
+  }
+
+  // A rules directory holding one YAML file (replaces shipped rules by id).
+  std::string RulesDir(const std::string& yaml) {
+    std::string dir = ::testing::TempDir() + "vitals_rules_" + RandomHex(8);
+    std::filesystem::create_directories(dir);
+    std::ofstream(dir + "/override.yaml") << yaml;
+    dirs_.push_back(dir);
+    return dir;
+  }
+
+  std::string admin_dsn_, dsn_, db_;
+  bool created_ = false;
+  std::vector<std::unique_ptr<TestConn>> sessions_;
+  std::vector<std::string> roles_, dirs_;
+};
+
+TEST_F(PostgresCheck, MissingIndexNamesTableAndColumn) {
+  {
+    TestConn load(dsn_);
+    CreateOrders(load);
+    // 1,200 lookups on the unindexed column; LIMIT 1 finds a match in the first
+    // pages, so each sequential scan is cheap but still counted.
+    for (int i = 0; i < 1200; ++i) {
+      load.Exec(fmt::format("SELECT id FROM orders WHERE customer_id = {} LIMIT 1", i % 50));
+    }
+  }  // the session ends: its statistics are flushed
+  WaitFor("SELECT seq_scan >= 1200 FROM pg_stat_user_tables WHERE relname = 'orders'");
+
+  Collection c = Collect();
+  const Fact* t = FindFact(c, "pg.table", "public.orders");
+  ASSERT_NE(t, nullptr);
+  EXPECT_GE(t->num.at("seq_scan"), 1200);
+  EXPECT_LT(t->num.at("idx_scan"), 100);
+  EXPECT_GE(t->num.at("n_live_tup"), 190000);
+  EXPECT_EQ(t->text.at("filter_columns"), "customer_id");
+  EXPECT_EQ(t->text.at("index_advice"),
+            "CREATE INDEX CONCURRENTLY idx_orders_customer_id ON public.orders (customer_id);");
+  bool statement = false;
+  for (const Fact& f : c.facts) {
+    if (f.kind == "pg.statement" &&
+        f.text.at("query").find("customer_id = $1") != std::string::npos) {
+      statement = true;
+      EXPECT_GE(f.num.at("calls"), 1200);
+    }
+  }
+  EXPECT_TRUE(statement) << "the lookup statement is missing from pg.statement facts";
+
+  auto findings = ShippedFindings(c);
+  const Finding* f = FindFinding(findings, "pg.missing_index", "public.orders");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->action.find("CREATE INDEX CONCURRENTLY idx_orders_customer_id ON public.orders "
+                           "(customer_id);"),
+            std::string::npos)
+      << f->action;
+  EXPECT_NE(f->evidence.find("customer_id"), std::string::npos) << f->evidence;
+
+  CliResult r = RunCheck({"--postgres", dsn_, "--window", "10ms"});
+  auto json_findings = JsonFindings(r, "pg.missing_index");
+  ASSERT_EQ(json_findings.size(), 1u) << r.out << r.err;
+  EXPECT_EQ(json_findings[0]["subject"], "public.orders");
+  EXPECT_NE(json_findings[0]["action"].get<std::string>().find("(customer_id)"), std::string::npos);
+}
+
+TEST_F(PostgresCheck, UnusedDuplicateAndInvalidIndexes) {
+  TestConn& c = Open();
+  CreateOrders(c);
+  // ~16 MB: over the default 10 MB floor of pg.unused_index, so no threshold
+  // is lowered for this test.
+  c.Exec("CREATE INDEX idx_orders_note ON orders (note)");
+  c.Exec("CREATE INDEX idx_orders_cust ON orders (customer_id)");
+  c.Exec("CREATE INDEX idx_orders_cust_status ON orders (customer_id, status)");
+  // A failed concurrent build leaves an invalid index behind.
+  std::string err =
+      c.ExecError("CREATE UNIQUE INDEX CONCURRENTLY idx_orders_status_unique ON orders (status)");
+  EXPECT_NE(err.find("could not create unique index"), std::string::npos) << err;
+  ASSERT_GE(std::stoll(c.Exec("SELECT pg_relation_size('idx_orders_note')")), 10 * 1024 * 1024);
+
+  Collection col = Collect();
+  const Fact* unused = FindFact(col, "pg.index", "public.idx_orders_note");
+  ASSERT_NE(unused, nullptr);
+  EXPECT_EQ(unused->num.at("unused"), 1);
+  EXPECT_GE(unused->num.at("size_bytes"), 10 * 1024 * 1024);
+  EXPECT_EQ(unused->text.at("drop_sql"), "DROP INDEX CONCURRENTLY public.idx_orders_note;");
+  const Fact* dup = FindFact(col, "pg.index", "public.idx_orders_cust");
+  ASSERT_NE(dup, nullptr);
+  EXPECT_EQ(dup->num.at("duplicate"), 1);
+  EXPECT_EQ(dup->text.at("covered_by"), "public.idx_orders_cust_status");
+  const Fact* wide = FindFact(col, "pg.index", "public.idx_orders_cust_status");
+  ASSERT_NE(wide, nullptr);  // unused (small), but not a duplicate
+  EXPECT_EQ(wide->num.at("duplicate"), 0);
+  EXPECT_EQ(FindFact(col, "pg.index", "public.orders_pkey"), nullptr);  // primary keys are kept
+  const Fact* invalid = FindFact(col, "pg.index", "public.idx_orders_status_unique");
+  ASSERT_NE(invalid, nullptr);
+  EXPECT_EQ(invalid->num.at("valid"), 0);
+
+  auto findings = ShippedFindings(col);
+  EXPECT_NE(FindFinding(findings, "pg.unused_index", "public.idx_orders_note"), nullptr);
+  // Small unused indexes are under the 10 MB floor.
+  EXPECT_EQ(FindFinding(findings, "pg.unused_index", "public.idx_orders_cust_status"), nullptr);
+  const Finding* d = FindFinding(findings, "pg.duplicate_index", "public.idx_orders_cust");
+  ASSERT_NE(d, nullptr);
+  EXPECT_NE(d->action.find("DROP INDEX CONCURRENTLY public.idx_orders_cust;"), std::string::npos);
+  EXPECT_EQ(FindFinding(findings, "pg.duplicate_index", "public.idx_orders_cust_status"), nullptr);
+  EXPECT_NE(FindFinding(findings, "pg.invalid_index", "public.idx_orders_status_unique"), nullptr);
+
+  CliResult r = RunCheck({"--postgres", dsn_, "--window", "10ms"});
+  EXPECT_EQ(JsonFindings(r, "pg.unused_index").size(), 1u) << r.out << r.err;
+  EXPECT_EQ(JsonFindings(r, "pg.duplicate_index").size(), 1u) << r.out;
+  EXPECT_EQ(JsonFindings(r, "pg.invalid_index").size(), 1u) << r.out;
+}
+
+TEST_F(PostgresCheck, LongRunningQueryAndIdleTransaction) {
+  TestConn& sleeper = Open();
+  TestConn& idle = Open();
+  sleeper.Send("SELECT pg_sleep(60) /* vitals test */");
+  idle.Exec("BEGIN");
+  idle.Exec("SELECT 1");
+  std::this_thread::sleep_for(std::chrono::milliseconds(1500));
+
+  PostgresOptions o;
+  o.long_query_s = 1;  // lowered for the test (default 60 s)
+  o.long_transaction_s = 1;
+  Collection c = Collect(o);
+  std::string sleeper_subject = fmt::format("pid {}", sleeper.Pid());
+  std::string idle_subject = fmt::format("pid {}", idle.Pid());
+  const Fact* q = FindFact(c, "pg.query", sleeper_subject);
+  ASSERT_NE(q, nullptr);
+  EXPECT_GE(q->num.at("duration_s"), 1.0);
+  EXPECT_EQ(q->num.at("threshold_s"), 1.0);
+  EXPECT_NE(q->text.at("query").find("pg_sleep"), std::string::npos);
+  EXPECT_EQ(q->text.at("cancel_sql"), fmt::format("SELECT pg_cancel_backend({});", sleeper.Pid()));
+  const Fact* t = FindFact(c, "pg.transaction", idle_subject);
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->num.at("idle_in_transaction"), 1);
+  EXPECT_EQ(t->text.at("end_sql"), fmt::format("SELECT pg_terminate_backend({});", idle.Pid()));
+
+  auto findings = ShippedFindings(c);
+  EXPECT_NE(FindFinding(findings, "pg.long_query", sleeper_subject), nullptr);
+  EXPECT_NE(FindFinding(findings, "pg.idle_in_transaction", idle_subject), nullptr);
+
+  // With the default options (60 s / 30 s) nothing fires yet ...
+  auto defaults = ShippedFindings(Collect());
+  EXPECT_EQ(FindFinding(defaults, "pg.long_query", sleeper_subject), nullptr);
+  // ... unless the user lowers the rule itself with --rules.
+  std::string dir = RulesDir(R"yaml(rules:
+  - id: pg.long_query
+    component: postgres
+    fact: pg.query
+    title: "Query running for {value|dur} ({subject})"
+    value: "duration_s"
+    warning: "duration_s >= 1s"
+    evidence: "{query}"
+    action: "{cancel_sql}"
+    runbook: "docs/runbooks/postgres.md#long-running-query"
+    source: "test override"
+)yaml");
+  CliResult r = RunCheck({"--postgres", dsn_, "--window", "10ms", "--rules", dir});
+  auto long_queries = JsonFindings(r, "pg.long_query");
+  ASSERT_FALSE(long_queries.empty()) << r.out << r.err;
+  bool named = false;
+  for (const auto& f : long_queries) named = named || f["subject"] == sleeper_subject;
+  EXPECT_TRUE(named) << r.out;
+
+  sleeper.Cancel();
+  sleeper.Drain();
+  idle.Exec("ROLLBACK");
+}
+
+TEST_F(PostgresCheck, BlockedQueryNamesBothPids) {
+  TestConn& holder = Open();
+  TestConn& waiter = Open();
+  holder.Exec("CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL)");
+  holder.Exec("INSERT INTO accounts VALUES (1, 100)");
+  holder.Exec("BEGIN");
+  holder.Exec("UPDATE accounts SET balance = balance - 1 WHERE id = 1");
+  waiter.Send("UPDATE accounts SET balance = balance + 1 WHERE id = 1");
+  WaitFor(
+      fmt::format("SELECT count(*) = 1 FROM pg_stat_activity WHERE pid = {} AND "
+                  "wait_event_type = 'Lock'",
+                  waiter.Pid()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1200));  // past the 1 s rule
+
+  Collection c = Collect();
+  std::string subject = fmt::format("pid {}", waiter.Pid());
+  const Fact* b = FindFact(c, "pg.blocked", subject);
+  ASSERT_NE(b, nullptr);
+  EXPECT_EQ(b->num.at("blocker_pid"), holder.Pid());
+  EXPECT_EQ(b->text.at("blocking_pids"), std::to_string(holder.Pid()));
+  EXPECT_EQ(b->text.at("blocker_state"), "idle in transaction");
+  EXPECT_NE(b->text.at("blocked_query").find("UPDATE accounts"), std::string::npos);
+  EXPECT_NE(b->text.at("blocker_query").find("UPDATE accounts"), std::string::npos);
+  EXPECT_EQ(b->text.at("unblock_sql"),
+            fmt::format("SELECT pg_terminate_backend({});", holder.Pid()));
+
+  auto findings = ShippedFindings(c);
+  const Finding* f = FindFinding(findings, "pg.blocked", subject);
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->title.find(std::to_string(waiter.Pid())), std::string::npos) << f->title;
+  EXPECT_NE(f->title.find(std::to_string(holder.Pid())), std::string::npos) << f->title;
+
+  CliResult r = RunCheck({"--postgres", dsn_, "--window", "10ms"});
+  auto blocked = JsonFindings(r, "pg.blocked");
+  ASSERT_EQ(blocked.size(), 1u) << r.out << r.err;
+  std::string title = blocked[0]["title"];
+  EXPECT_NE(title.find(std::to_string(waiter.Pid())), std::string::npos) << title;
+  EXPECT_NE(title.find(std::to_string(holder.Pid())), std::string::npos) << title;
+
+  holder.Exec("ROLLBACK");
+  waiter.Drain();
+}
+
+TEST_F(PostgresCheck, ConnectionShareOverLoweredThreshold) {
+  for (int i = 0; i < 10; ++i) Open();
+  Collection c = Collect();
+  const Fact* f = FindFact(c, "pg.connections", "server");
+  ASSERT_NE(f, nullptr);
+  EXPECT_GE(f->num.at("connections"), 11);  // ours + the collector's
+  EXPECT_EQ(f->num.at("usable_connections"), f->num.at("max_connections") -
+                                                 f->num.at("superuser_reserved_connections") -
+                                                 f->num.at("reserved_connections"));
+  EXPECT_DOUBLE_EQ(f->num.at("used_ratio"),
+                   f->num.at("connections") / f->num.at("usable_connections"));
+  EXPECT_EQ(FindFinding(ShippedFindings(c), "pg.connections", "server"), nullptr);  // < 90 %
+
+  std::string dir = RulesDir(R"yaml(rules:
+  - id: pg.connections
+    component: postgres
+    fact: pg.connections
+    title: "connections at {value|pct}"
+    value: "used_ratio"
+    warning: "used_ratio >= 5%"
+    evidence: "{connections} of {usable_connections}"
+    action: "pool"
+    runbook: "docs/runbooks/postgres.md#connections"
+    source: "test override"
+)yaml");
+  CliResult r = RunCheck({"--postgres", dsn_, "--window", "10ms", "--rules", dir});
+  auto found = JsonFindings(r, "pg.connections");
+  ASSERT_EQ(found.size(), 1u) << r.out << r.err;
+  EXPECT_EQ(found[0]["level"], "warning");
+  EXPECT_GE(found[0]["value"].get<double>(), 0.05);
+}
+
+TEST_F(PostgresCheck, SequencesNearTheirTypeLimit) {
+  TestConn& c = Open();
+  c.Exec("CREATE TABLE tickets (id serial PRIMARY KEY, title text)");
+  c.Exec("SELECT setval('tickets_id_seq', 2000000000)");  // 93 % of integer
+  c.Exec("CREATE SEQUENCE spare_seq");                    // bigint, never used
+  Collection col = Collect();
+  const Fact* f = FindFact(col, "pg.sequence", "public.tickets_id_seq");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NEAR(f->num.at("used_ratio"), 2000000000.0 / 2147483647.0, 1e-9);
+  EXPECT_EQ(f->text.at("column"), "public.tickets.id");
+  EXPECT_EQ(f->text.at("column_type"), "integer");
+  EXPECT_NE(f->text.at("alter_sql").find("ALTER TABLE public.tickets ALTER COLUMN id TYPE bigint"),
+            std::string::npos);
+  EXPECT_EQ(FindFact(col, "pg.sequence", "public.spare_seq"), nullptr);  // never called
+  auto findings = ShippedFindings(col);
+  const Finding* finding = FindFinding(findings, "pg.sequence_exhaustion", "public.tickets_id_seq");
+  ASSERT_NE(finding, nullptr);
+  EXPECT_EQ(finding->level, Level::kWarning);
+}
+
+TEST_F(PostgresCheck, HealthyDatabaseHasNoFindings) {
+  {
+    TestConn c(dsn_);
+    c.Exec("CREATE TABLE items (id int PRIMARY KEY, name text NOT NULL)");
+    c.Exec("INSERT INTO items SELECT g, 'item ' || g FROM generate_series(1, 1000) g");
+    for (int i = 1; i <= 50; ++i) c.Exec(fmt::format("SELECT name FROM items WHERE id = {}", i));
+  }
+  Collection col = Collect();
+  EXPECT_NE(FindFact(col, "pg.table", "public.items"), nullptr);
+  EXPECT_NE(FindFact(col, "pg.connections", "server"), nullptr);
+  EXPECT_NE(FindFact(col, "pg.cache", db_), nullptr);
+  EXPECT_TRUE(col.limited.empty()) << col.limited.front();
+  for (const Finding& f : ShippedFindings(col)) {
+    ADD_FAILURE() << "unexpected finding " << f.id << " on " << f.subject << ": " << f.evidence;
+  }
+
+  CliResult r = RunCheck({"--postgres", dsn_, "--window", "10ms", "--fail-on", "warning"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(r.doc.is_object()) << r.out << r.err;
+  EXPECT_TRUE(r.doc["findings"].empty()) << r.out;
+  EXPECT_TRUE(r.doc["errors"].empty()) << r.out;
+}
+
+TEST_F(PostgresCheck, RoleWithoutStatsPrivilegeIsLimitedNotFailed) {
+  std::string role = "vitals_t_role_" + RandomHex(6);
+  {
+    TestConn admin(admin_dsn_);
+    admin.Exec("CREATE ROLE " + role + " LOGIN");
+    roles_.push_back(role);
+    TestConn c(dsn_);
+    c.Exec("CREATE SEQUENCE private_seq");
+    c.Exec("SELECT nextval('private_seq')");
+  }
+  PostgresOptions o;
+  o.dsn = DsnWith(admin_dsn_, db_, role);
+  auto r = CollectPostgres(o);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  bool activity = false, sequences = false;
+  for (const auto& l : r->limited) {
+    activity = activity || l.find("GRANT pg_monitor TO " + role) != std::string::npos;
+    sequences = sequences || l.find("not readable by role " + role) != std::string::npos;
+  }
+  EXPECT_TRUE(activity) << ::testing::PrintToString(r->limited);
+  EXPECT_TRUE(sequences) << ::testing::PrintToString(r->limited);
+  EXPECT_NE(FindFact(*r, "pg.connections", "server"), nullptr);  // the rest still ran
+}
+
+TEST_F(PostgresCheck, UnreachableServerIsAClearMaskedError) {
+  CliResult r = RunCheck({"--postgres", "postgresql://app:NotTheRealOne42@127.0.0.1:1/shop"});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_EQ((r.out + r.err).find("NotTheRealOne42"), std::string::npos) << r.out << r.err;
+  EXPECT_NE(r.err.find("could not check postgres"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("127.0.0.1:1"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace vitals

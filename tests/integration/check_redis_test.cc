@@ -1,0 +1,395 @@
+// Redis checks against a real server (scripts/lib/servers.sh: start_redis
+// exports VITALS_TEST_REDIS_URL).  The tests change server-wide settings
+// (maxmemory, policy, slowlog threshold), so each one takes an exclusive
+// lock file for that server while it runs (ctest runs tests in parallel),
+// starts from FLUSHALL / CONFIG RESETSTAT / SLOWLOG RESET, and restores the
+// settings it changed.  It is the test's own server: nothing else uses it.
+//
+// Each scenario is checked at collector level (facts, then the shipped rules)
+// and end to end through `vitals check --redis URL --format json`.
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <hiredis/hiredis.h>
+#include <sys/file.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+#include <nlohmann/json.hpp>
+
+#include "collect/dsn.h"
+#include "collect/redis.h"
+#include "rules/evaluate.h"
+#include "rules/loader.h"
+
+namespace vitals {
+namespace {
+
+using nlohmann::json;
+
+bool RequireServers() {
+  const char* v = std::getenv("VITALS_REQUIRE_SERVERS");
+  return v != nullptr && std::string(v) == "1";
+}
+
+struct ContextFree {
+  void operator()(redisContext* c) const { redisFree(c); }
+};
+using Context = std::unique_ptr<redisContext, ContextFree>;
+
+// One command; the reply as text (integers printed, errors prefixed "ERR!").
+std::string Cmd(redisContext* c, const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.data());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(
+      redisCommandArgv(c, static_cast<int>(argv.size()), argv.data(), lens.data()));
+  if (r == nullptr) {
+    ADD_FAILURE() << args[0] << ": " << c->errstr;
+    return "ERR! connection";
+  }
+  std::string out;
+  if (r->type == REDIS_REPLY_ERROR) {
+    out = "ERR! " + std::string(r->str, r->len);
+  } else if (r->type == REDIS_REPLY_INTEGER) {
+    out = std::to_string(r->integer);
+  } else if (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS) {
+    out = std::string(r->str, r->len);
+  } else if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2 &&
+             r->element[1]->type == REDIS_REPLY_STRING) {
+    out = std::string(r->element[1]->str, r->element[1]->len);  // CONFIG GET name -> value
+  }
+  freeReplyObject(r);
+  return out;
+}
+
+struct CliResult {
+  int exit_code = -1;
+  std::string out, err;
+  json doc;
+};
+
+std::string ShellQuote(const std::string& s) {
+  std::string out = "'";
+  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+  return out + "'";
+}
+
+CliResult RunCheck(const std::vector<std::string>& args) {
+  CliResult r;
+  std::random_device rd;
+  std::string err_file = ::testing::TempDir() + "vitals_redis_err_" + std::to_string(rd());
+  std::string cmd = std::string(VITALS_BIN) + " check";
+  for (const auto& a : args) cmd += " " + ShellQuote(a);
+  cmd += " --format json 2>" + ShellQuote(err_file);
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) {
+    ADD_FAILURE() << "cannot run " << cmd;
+    return r;
+  }
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
+  int status = pclose(p);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  std::ifstream in(err_file);
+  r.err.assign(std::istreambuf_iterator<char>(in), {});
+  std::filesystem::remove(err_file);
+  r.doc = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
+  return r;
+}
+
+std::vector<json> JsonFindings(const CliResult& r, const std::string& id) {
+  std::vector<json> out;
+  if (!r.doc.is_object() || !r.doc.contains("findings")) return out;
+  for (const auto& f : r.doc["findings"]) {
+    if (f.value("id", "") == id) out.push_back(f);
+  }
+  return out;
+}
+
+const Fact* FindFact(const Collection& c, const std::string& kind) {
+  for (const Fact& f : c.facts) {
+    if (f.kind == kind) return &f;
+  }
+  return nullptr;
+}
+
+std::vector<Finding> ShippedFindings(const Collection& c) {
+  auto rules = LoadShippedRules();
+  EXPECT_TRUE(rules.ok()) << rules.status().ToString();
+  if (!rules.ok()) return {};
+  return Evaluate(*rules, {c});
+}
+
+const Finding* FindFinding(const std::vector<Finding>& v, const std::string& id) {
+  for (const Finding& f : v) {
+    if (f.id == id) return &f;
+  }
+  return nullptr;
+}
+
+class RedisCheck : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    const char* url = std::getenv("VITALS_TEST_REDIS_URL");
+    if (url == nullptr || *url == '\0') {
+      if (RequireServers()) {
+        FAIL() << "VITALS_REQUIRE_SERVERS=1 but VITALS_TEST_REDIS_URL is not set; start the "
+                  "server with: source scripts/lib/servers.sh; start_redis";
+      }
+      GTEST_SKIP() << "VITALS_TEST_REDIS_URL not set (source scripts/lib/servers.sh; start_redis)";
+    }
+    url_ = url;
+    auto parsed = ParseRedisUrl(url_);
+    ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();
+    host_ = parsed->host;
+    port_ = parsed->port;
+    // One test at a time on this server: they change server-wide settings.
+    std::string lock = fmt::format("/tmp/vitals-test-redis-{}.lock", port_);
+    lock_fd_ = open(lock.c_str(), O_CREAT | O_RDWR | O_CLOEXEC, 0666);
+    ASSERT_GE(lock_fd_, 0) << lock;
+    ASSERT_EQ(flock(lock_fd_, LOCK_EX), 0);
+    c_ = Connect();
+    ASSERT_TRUE(c_) << "cannot connect to " << MaskDsn(url_);
+    for (const char* name : {"maxmemory", "maxmemory-policy", "slowlog-log-slower-than"}) {
+      saved_.emplace_back(name, Cmd(c_.get(), {"CONFIG", "GET", name}));
+    }
+    Cmd(c_.get(), {"FLUSHALL"});
+    Cmd(c_.get(), {"CONFIG", "RESETSTAT"});
+    Cmd(c_.get(), {"SLOWLOG", "RESET"});
+  }
+
+  void TearDown() override {
+    if (c_) {
+      for (const auto& [name, value] : saved_) Cmd(c_.get(), {"CONFIG", "SET", name, value});
+      Cmd(c_.get(), {"FLUSHALL"});
+      Cmd(c_.get(), {"SLOWLOG", "RESET"});
+      Cmd(c_.get(), {"CONFIG", "RESETSTAT"});
+      Cmd(c_.get(), {"MEMORY", "PURGE"});  // give freed pages back: keeps RSS near data size
+      c_.reset();
+    }
+    if (lock_fd_ >= 0) close(lock_fd_);  // releases the lock
+  }
+
+  Context Connect() {
+    timeval tv{5, 0};
+    Context c(redisConnectWithTimeout(host_.c_str(), port_, tv));
+    if (!c || c->err) return nullptr;
+    return c;
+  }
+
+  Collection Collect(int64_t window_ns) {
+    RedisOptions o;
+    o.url = url_;
+    o.window_ns = window_ns;
+    auto r = CollectRedis(o);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? r.value() : Collection{};
+  }
+
+  std::string url_, host_;
+  int port_ = 0;
+  int lock_fd_ = -1;
+  Context c_;
+  std::vector<std::pair<std::string, std::string>> saved_;
+};
+
+// Writes 1 KB values and reads one hit and two misses per write, pipelined,
+// until stopped: on a 2 MB allkeys-lru instance this evicts continuously and
+// keeps the hit ratio near one third.
+class CacheLoad {
+ public:
+  CacheLoad(const std::string& host, int port) {
+    thread_ = std::thread([this, host, port] {
+      timeval tv{5, 0};
+      Context c(redisConnectWithTimeout(host.c_str(), port, tv));
+      if (!c || c->err) return;
+      std::string value(1024, 'v');
+      for (int64_t i = 0; !stop_.load(); i += 100) {
+        for (int64_t k = i; k < i + 100; ++k) {
+          std::string key = "cache:" + std::to_string(k);
+          redisAppendCommand(c.get(), "SET %s %b", key.c_str(), value.data(), value.size());
+          redisAppendCommand(c.get(), "GET %s", key.c_str());
+          redisAppendCommand(c.get(), "GET missing:%lld", static_cast<long long>(k));
+          redisAppendCommand(c.get(), "GET absent:%lld", static_cast<long long>(k));
+        }
+        for (int k = 0; k < 400; ++k) {
+          void* reply = nullptr;
+          if (redisGetReply(c.get(), &reply) != REDIS_OK) return;
+          freeReplyObject(reply);
+        }
+        writes_ += 100;
+      }
+    });
+  }
+  ~CacheLoad() { Stop(); }
+  void Stop() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+  }
+  int64_t writes() const { return writes_.load(); }
+
+ private:
+  std::atomic<bool> stop_{false};
+  std::atomic<int64_t> writes_{0};
+  std::thread thread_;
+};
+
+TEST_F(RedisCheck, EvictionsAndLowHitRatioOverTheWindow) {
+  ASSERT_EQ(Cmd(c_.get(), {"CONFIG", "SET", "maxmemory", "2mb"}), "OK");
+  ASSERT_EQ(Cmd(c_.get(), {"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"}), "OK");
+  CacheLoad load(host_, port_);
+  while (load.writes() < 3000) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+
+  Collection c = Collect(1'000'000'000);
+  const Fact* stats = FindFact(c, "redis.stats");
+  ASSERT_NE(stats, nullptr);
+  EXPECT_LT(stats->num.at("hit_ratio"), 0.6);
+  EXPECT_GT(stats->num.at("hit_ratio"), 0.1);
+  EXPECT_GE(stats->num.at("lookups"), 100);
+  EXPECT_GT(stats->num.at("evicted_keys_per_s"), 0);
+  EXPECT_NE(stats->text.at("hit_ratio_basis").find("window"), std::string::npos);
+  EXPECT_EQ(stats->text.at("hit_ratio_basis").find("lifetime"), std::string::npos);
+  const Fact* mem = FindFact(c, "redis.memory");
+  ASSERT_NE(mem, nullptr);
+  EXPECT_EQ(mem->num.at("maxmemory_bytes"), 2 * 1024 * 1024);
+  EXPECT_EQ(mem->text.at("maxmemory_policy"), "allkeys-lru");
+  EXPECT_EQ(mem->num.at("noeviction"), 0);
+
+  auto findings = ShippedFindings(c);
+  const Finding* hit = FindFinding(findings, "redis.hit_ratio");
+  ASSERT_NE(hit, nullptr);
+  EXPECT_EQ(hit->level, Level::kCritical);  // < 60 %
+  EXPECT_NE(FindFinding(findings, "redis.evictions"), nullptr);
+  EXPECT_EQ(FindFinding(findings, "redis.noeviction_full"), nullptr);
+
+  CliResult r = RunCheck({"--redis", url_, "--window", "1s"});
+  auto hits = JsonFindings(r, "redis.hit_ratio");
+  ASSERT_EQ(hits.size(), 1u) << r.out << r.err;
+  EXPECT_EQ(hits[0]["level"], "critical");
+  EXPECT_LT(hits[0]["value"].get<double>(), 0.6);
+  EXPECT_EQ(JsonFindings(r, "redis.evictions").size(), 1u) << r.out;
+  load.Stop();
+}
+
+TEST_F(RedisCheck, NoevictionOnAFullInstanceIsItsOwnFinding) {
+  ASSERT_EQ(Cmd(c_.get(), {"CONFIG", "SET", "maxmemory", "2mb"}), "OK");
+  ASSERT_EQ(Cmd(c_.get(), {"CONFIG", "SET", "maxmemory-policy", "noeviction"}), "OK");
+  std::string value(1024, 'x'), last;
+  for (int i = 0; i < 10000; ++i) {
+    last = Cmd(c_.get(), {"SET", "k" + std::to_string(i), value});
+    if (last.rfind("ERR! OOM", 0) == 0) break;
+  }
+  ASSERT_EQ(last.rfind("ERR! OOM", 0), 0u) << "writes never failed: " << last;
+
+  Collection c = Collect(0);
+  const Fact* mem = FindFact(c, "redis.memory");
+  ASSERT_NE(mem, nullptr);
+  EXPECT_EQ(mem->num.at("noeviction"), 1);
+  EXPECT_GE(mem->num.at("used_ratio"), 0.98);
+  auto findings = ShippedFindings(c);
+  const Finding* f = FindFinding(findings, "redis.noeviction_full");
+  ASSERT_NE(f, nullptr);
+  EXPECT_EQ(f->level, Level::kCritical);
+  EXPECT_NE(f->evidence.find("noeviction"), std::string::npos) << f->evidence;
+
+  CliResult r = RunCheck({"--redis", url_, "--window", "10ms"});
+  auto full = JsonFindings(r, "redis.noeviction_full");
+  ASSERT_EQ(full.size(), 1u) << r.out << r.err;
+  EXPECT_EQ(full[0]["level"], "critical");
+}
+
+TEST_F(RedisCheck, SlowCommandsFromSlowlogWithMaskedArguments) {
+  // Log everything: the SET shows up in SLOWLOG, with its value masked.
+  ASSERT_EQ(Cmd(c_.get(), {"CONFIG", "SET", "slowlog-log-slower-than", "0"}), "OK");
+  Cmd(c_.get(), {"SET", "session:1", "hunter2-secret-value"});
+  Collection c = Collect(0);
+  const Fact* set = nullptr;
+  for (const Fact& f : c.facts) {
+    if (f.kind == "redis.slow_command" && f.text.at("command") == "SET") set = &f;
+  }
+  ASSERT_NE(set, nullptr);
+  EXPECT_EQ(set->text.at("example"), "SET session:1 ?");
+  EXPECT_EQ(set->num.at("slower_than_s"), 0);
+  EXPECT_GE(set->num.at("count"), 1);
+  // Microseconds: in the slow log, but under the rule's 10 ms.
+  EXPECT_EQ(FindFinding(ShippedFindings(c), "redis.slow_command"), nullptr);
+
+  // A genuinely slow command under the default 10 ms slowlog threshold.
+  ASSERT_EQ(Cmd(c_.get(), {"CONFIG", "SET", "slowlog-log-slower-than", "10000"}), "OK");
+  Cmd(c_.get(), {"SLOWLOG", "RESET"});
+  auto start = std::chrono::steady_clock::now();
+  Cmd(c_.get(), {"EVAL", "local i = 0 while i < 20000000 do i = i + 1 end return i", "0"});
+  auto took = std::chrono::steady_clock::now() - start;
+  ASSERT_GE(took, std::chrono::milliseconds(10)) << "the busy script was too fast to be slow";
+
+  Collection c2 = Collect(0);
+  auto findings = ShippedFindings(c2);
+  const Finding* f = FindFinding(findings, "redis.slow_command");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->subject.find("EVAL"), std::string::npos) << f->subject;
+  EXPECT_NE(f->evidence.find("EVAL local i"), std::string::npos) << f->evidence;
+
+  CliResult r = RunCheck({"--redis", url_, "--window", "10ms"});
+  auto slow = JsonFindings(r, "redis.slow_command");
+  ASSERT_EQ(slow.size(), 1u) << r.out << r.err;
+  EXPECT_NE(slow[0]["subject"].get<std::string>().find("EVAL"), std::string::npos);
+  EXPECT_EQ(r.out.find("hunter2"), std::string::npos);
+}
+
+TEST_F(RedisCheck, HealthyInstanceHasNoFindings) {
+  for (int i = 0; i < 10; ++i) Cmd(c_.get(), {"SET", "user:" + std::to_string(i), "ok"});
+  for (int i = 0; i < 200; ++i) Cmd(c_.get(), {"GET", "user:" + std::to_string(i % 10)});
+  Collection c = Collect(200'000'000);
+  const Fact* stats = FindFact(c, "redis.stats");
+  ASSERT_NE(stats, nullptr);
+  EXPECT_EQ(stats->num.at("hit_ratio"), 1.0);
+  EXPECT_NE(stats->text.at("hit_ratio_basis").find("no lookups during the window"),
+            std::string::npos);
+  EXPECT_TRUE(c.limited.empty());
+  for (const Finding& f : ShippedFindings(c)) {
+    ADD_FAILURE() << "unexpected finding " << f.id << " on " << f.subject << ": " << f.evidence;
+  }
+
+  CliResult r = RunCheck({"--redis", url_, "--window", "200ms", "--fail-on", "warning"});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  ASSERT_TRUE(r.doc.is_object()) << r.out << r.err;
+  EXPECT_TRUE(r.doc["findings"].empty()) << r.out;
+  EXPECT_TRUE(r.doc["errors"].empty()) << r.out;
+}
+
+TEST_F(RedisCheck, WrongPasswordFailsWithoutShowingIt) {
+  std::string bad = fmt::format("redis://:Wr0ngSecret77@{}:{}", host_, port_);
+  RedisOptions o;
+  o.url = bad;
+  auto r = CollectRedis(o);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kUnavailable);
+  EXPECT_NE(r.status().message().find("authentication failed"), std::string::npos)
+      << r.status().message();
+  EXPECT_EQ(r.status().message().find("Wr0ngSecret77"), std::string::npos);
+
+  CliResult cli = RunCheck({"--redis", bad, "--window", "10ms"});
+  EXPECT_EQ(cli.exit_code, 1) << cli.out << cli.err;
+  EXPECT_EQ((cli.out + cli.err).find("Wr0ngSecret77"), std::string::npos) << cli.out << cli.err;
+  EXPECT_NE(cli.err.find("could not check redis"), std::string::npos) << cli.err;
+}
+
+}  // namespace
+}  // namespace vitals
