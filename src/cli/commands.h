@@ -17,5 +17,6 @@ int RunLoad(int argc, char** argv);
 int RunTarget(int argc, char** argv);
 int RunCheck(int argc, char** argv);
 int RunDemo(int argc, char** argv);
+int RunRuns(int argc, char** argv);
 
 }  // namespace vitals::cli

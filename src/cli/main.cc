@@ -21,6 +21,8 @@ const Command kCommands[] = {
      vitals::cli::RunTarget},
     {"check", "diagnose PostgreSQL, Redis, the host and Prometheus targets from runbook rules",
      vitals::cli::RunCheck},
+    {"runs", "list, show and delete stored runs (the embedded store, ./.vitals/vitals.db)",
+     vitals::cli::RunRuns},
     {"demo", "the main job end to end on embedded defaults (built-in target, phased load)",
      vitals::cli::RunDemo},
 };
