@@ -164,7 +164,9 @@ TEST(Metrics, PathCardinalityIsBounded) {
     Series* s = a.Find("GET", "/p" + std::to_string(i), 200);
     ASSERT_NE(s, nullptr);
     s->Record(1);
-    if (i >= kMaxPathLabels) EXPECT_EQ(s->path(), "/_other");
+    if (i >= kMaxPathLabels) {
+      EXPECT_EQ(s->path(), "/_other");
+    }
   }
   EXPECT_EQ(a.series_count(), kMaxPathLabels + 1);
 }
