@@ -8,9 +8,11 @@
 // shipped rules over them) and end to end through `vitals check --postgres
 // DSN --format json`.
 #include <gtest/gtest.h>
+
 #include <libpq-fe.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "integration/check_cli.h"
 
 #include <chrono>
 #include <cstdio>
@@ -122,50 +124,9 @@ std::string DsnWith(const std::string& dsn, const std::string& dbname,
   return out;
 }
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-  json doc;
-};
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-// Runs `vitals check ARGS --format json`, parses stdout.
-CliResult RunCheck(const std::vector<std::string>& args) {
-  CliResult r;
-  std::string err_file = ::testing::TempDir() + "vitals_pg_err_" + RandomHex(8);
-  std::string cmd = std::string(VITALS_BIN) + " check";
-  for (const auto& a : args) cmd += " " + ShellQuote(a);
-  cmd += " --format json 2>" + ShellQuote(err_file);
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    ADD_FAILURE() << "cannot run " << cmd;
-    return r;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
-  std::filesystem::remove(err_file);
-  r.doc = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  return r;
-}
-
-std::vector<json> JsonFindings(const CliResult& r, const std::string& id) {
-  std::vector<json> out;
-  if (!r.doc.is_object() || !r.doc.contains("findings")) return out;
-  for (const auto& f : r.doc["findings"]) {
-    if (f.value("id", "") == id) out.push_back(f);
-  }
-  return out;
-}
+using testing::CliResult;
+using testing::JsonFindings;
+using testing::RunCheck;
 
 const Fact* FindFact(const Collection& c, const std::string& kind, const std::string& subject) {
   for (const Fact& f : c.facts) {

@@ -9,10 +9,12 @@
 // and end to end through `vitals check --redis URL --format json`.
 #include <fcntl.h>
 #include <gtest/gtest.h>
+
 #include <hiredis/hiredis.h>
 #include <sys/file.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include "integration/check_cli.h"
 
 #include <atomic>
 #include <chrono>
@@ -78,50 +80,9 @@ std::string Cmd(redisContext* c, const std::vector<std::string>& args) {
   return out;
 }
 
-struct CliResult {
-  int exit_code = -1;
-  std::string out, err;
-  json doc;
-};
-
-std::string ShellQuote(const std::string& s) {
-  std::string out = "'";
-  for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-  return out + "'";
-}
-
-CliResult RunCheck(const std::vector<std::string>& args) {
-  CliResult r;
-  std::random_device rd;
-  std::string err_file = ::testing::TempDir() + "vitals_redis_err_" + std::to_string(rd());
-  std::string cmd = std::string(VITALS_BIN) + " check";
-  for (const auto& a : args) cmd += " " + ShellQuote(a);
-  cmd += " --format json 2>" + ShellQuote(err_file);
-  FILE* p = popen(cmd.c_str(), "r");
-  if (p == nullptr) {
-    ADD_FAILURE() << "cannot run " << cmd;
-    return r;
-  }
-  char buf[4096];
-  size_t n;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) r.out.append(buf, n);
-  int status = pclose(p);
-  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  std::ifstream in(err_file);
-  r.err.assign(std::istreambuf_iterator<char>(in), {});
-  std::filesystem::remove(err_file);
-  r.doc = json::parse(r.out, nullptr, /*allow_exceptions=*/false);
-  return r;
-}
-
-std::vector<json> JsonFindings(const CliResult& r, const std::string& id) {
-  std::vector<json> out;
-  if (!r.doc.is_object() || !r.doc.contains("findings")) return out;
-  for (const auto& f : r.doc["findings"]) {
-    if (f.value("id", "") == id) out.push_back(f);
-  }
-  return out;
-}
+using testing::CliResult;
+using testing::JsonFindings;
+using testing::RunCheck;
 
 const Fact* FindFact(const Collection& c, const std::string& kind) {
   for (const Fact& f : c.facts) {
