@@ -1,19 +1,28 @@
-// vitals load URL: flags -> LoadOptions -> engine -> summary / JSON.
+// vitals load URL|SCENARIO: flags or a scenario file -> LoadOptions -> engine -> store,
+// summary, thresholds verdict, JSON / CSV / hlog / JUnit.
 #include <sys/resource.h>
 #include <unistd.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/progress_line.h"
+#include "cli/run_outputs.h"
 #include "core/units.h"
 #include "load/engine.h"
+#include "load/scenario.h"
+#include "load/thresholds.h"
+#include "report/junit.h"
 #include "report/load_summary.h"
+#include "report/verdict_table.h"
 
 namespace vitals::cli {
 namespace {
@@ -33,14 +42,30 @@ Models:
                     within --timeout) are counted, never hidden, and nothing is discarded
                     as warm-up.
 
+Scenario files (docs/scenario.md, examples/scenarios/): weighted requests, phases with
+their own model and a ramp from start to end level, thresholds with abort_on_fail.
+  vitals load examples/scenarios/ramp.yaml
+
+Thresholds (k6-like; repeat --threshold, or list them in the scenario):
+  p(95)<500ms   p(99.9)<2s   error_rate<1%   rate>=950   status_5xx==0
+  p(99)<800ms over 10s        (every sliding 10 s window)
+  p(95){phase:steady}<300ms   error_rate{request:login}<0.5%
+A breached threshold prints FAILED in the verdict table and exits 99.
+
+The store: every run is recorded in ./.vitals/vitals.db (--store or VITALS_STORE to move it,
+--no-store to skip): config, tags, environment, phases, 1 s intervals, merged histograms,
+verdicts.  `vitals runs list` shows them; a run killed halfway is listed as incomplete.
+
 Examples:
   vitals load http://127.0.0.1:8080/ -c 50 -d 30s
   vitals load http://127.0.0.1:8080/api --rate 1000 --duration 1m --max-connections 200
   vitals load http://127.0.0.1:8080/ --stages 30s:100,1m:100,10s:500 --rate 1
   vitals load http://127.0.0.1:8080/items -X POST -H 'Content-Type: application/json' \
               --body @item.json --requests 10000 --json result.json
+  vitals load http://127.0.0.1:8080/ --rate 500 -d 1m --threshold 'p(99)<50ms' \
+              --tag commit=$(git rev-parse --short HEAD) --csv series.csv --hlog run.hlog
 
-Exit codes: 0 ok, 1 runtime failure, 2 usage error.
+Exit codes: 0 ok, 1 runtime failure, 2 usage error, 99 a threshold failed.
 )";
 
 Result<int64_t> DurationFlag(const std::string& flag, const std::string& text) {
@@ -49,8 +74,6 @@ Result<int64_t> DurationFlag(const std::string& flag, const std::string& text) {
   if (*d <= 0) return Status::InvalidArgument(flag + " must be > 0, got '" + text + "'");
   return *d;
 }
-
-bool IsTerminal(FILE* f) { return isatty(fileno(f)) == 1; }
 
 // Raises the soft open-files limit to the hard one, so that thousands of
 // connections need no `ulimit -n`; says clearly when even that is too few.
@@ -72,20 +95,46 @@ Status EnsureFileLimit(uint64_t connections) {
   return Status::Ok();
 }
 
+bool LooksLikeScenario(const std::string& target) {
+  auto ends = [&](const char* suffix) {
+    const size_t n = std::strlen(suffix);
+    return target.size() >= n && target.compare(target.size() - n, n, suffix) == 0;
+  };
+  if (ends(".yaml") || ends(".yml")) return true;
+  return target.find("://") == std::string::npos && access(target.c_str(), R_OK) == 0;
+}
+
+// Scenario -> LoadOptions (requests, phases, timeouts, thresholds).
+void ApplyScenario(const Scenario& sc, LoadOptions* o) {
+  o->url = sc.base ? sc.base->Redacted() : sc.requests.front().url.Redacted();
+  o->timeout_ns = sc.defaults.timeout_ns;
+  for (const ScenarioRequest& r : sc.requests) {
+    o->requests.push_back(LoadRequest{r.name, r.url, r.spec, r.weight, r.timeout_ns});
+  }
+  o->stages = sc.Stages();
+  o->model = sc.phases.front().model;
+  o->thresholds = sc.thresholds;
+}
+
 }  // namespace
 
 int RunLoad(int argc, char** argv) {
-  CLI::App app{"Generate HTTP load against URL, record every latency, print a summary.",
-               "vitals load"};
+  CLI::App app{
+      "Generate HTTP load against URL (or run a scenario file), record every latency, check "
+      "thresholds, store the run, print a summary.",
+      "vitals load"};
   app.footer(kFooter);
-  std::string url, duration = "10s", timeout = "10s", stages, method = "GET", body, json_out;
-  std::vector<std::string> headers, tags;
+  std::string target, duration = "10s", timeout = "10s", stages, method = "GET", body, json_out;
+  std::string store_flag, csv_out, hlog_out, junit_out, interval = "1s";
+  std::vector<std::string> headers, tags, threshold_flags;
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
   int connections = 50, max_connections = 0;
   double rate = 0;
   uint64_t requests = 0;
-  bool quiet = false;
-  app.add_option("url", url, "target URL, http://host[:port]/path")->required();
+  bool quiet = false, no_store = false;
+  app.add_option("target", target,
+                 "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md)")
+      ->required();
   app.add_option("-t,--threads", threads, "worker threads, one event loop each")
       ->capture_default_str();
   app.add_option("-c,--connections", connections,
@@ -107,53 +156,99 @@ int RunLoad(int argc, char** argv) {
   app.add_option("-X,--method", method, "HTTP method")->capture_default_str();
   app.add_option("-H,--header", headers, "extra request header 'Name: value' (repeatable)");
   app.add_option("--body", body, "request body, or @FILE to read it from a file");
+  app.add_option("--threshold", threshold_flags,
+                 "pass/fail criterion, e.g. 'p(95)<500ms', 'error_rate<1%', "
+                 "'p(99)<800ms over 10s' (repeatable; added to a scenario's)");
+  app.add_option("--interval", interval, "reporting interval of the time series")
+      ->capture_default_str();
   app.add_option("--json", json_out, "write the result JSON to FILE ('-' for stdout)");
+  app.add_option("--csv", csv_out, "write the per-interval time series to FILE as CSV");
+  app.add_option("--hlog", hlog_out,
+                 "write per-interval HdrHistogram V2 log lines (.hlog, microseconds) to FILE");
+  app.add_option("--junit", junit_out, "write the threshold verdicts to FILE as JUnit XML");
+  app.add_option("--store", store_flag,
+                 "run store (SQLite); default $VITALS_STORE or ./.vitals/vitals.db");
+  app.add_flag("--no-store", no_store, "do not record the run in the store");
   app.add_option("--tag", tags, "label the run, k=v (repeatable), e.g. commit=abc123");
   app.add_flag("-q,--quiet", quiet, "no live progress on stderr");
   if (int rc = ParseOrExit(app, argc, argv); rc >= 0) return rc;
 
   const std::string cmd = "vitals load";
   LoadOptions o;
-  o.url = url;
   o.threads = threads;
   o.connections = connections;
   o.max_connections = max_connections;
   o.max_requests = requests;
-  o.model = rate > 0 || app.count("--rate") ? LoadModel::kOpen : LoadModel::kClosed;
-  if (app.count("--rate") && !(rate > 0)) {
-    return ReportError(cmd, Status::InvalidArgument("--rate must be > 0 requests per second"));
-  }
   auto tmo = DurationFlag("--timeout", timeout);
   if (!tmo.ok()) return ReportError(cmd, tmo.status());
   o.timeout_ns = *tmo;
-  if (!stages.empty()) {
-    auto st = ParseStages(stages);
-    if (!st.ok()) return ReportError(cmd, st.status());
-    o.stages = std::move(st).value();
-  } else {
-    int64_t dur_ns;
-    if (app.count("--duration") || requests == 0) {
-      auto d = DurationFlag("--duration", duration);
-      if (!d.ok()) return ReportError(cmd, d.status());
-      dur_ns = *d;
-    } else {
-      dur_ns = int64_t(24) * 3600 * 1'000'000'000;  // --requests alone: run until N are done
+  auto iv = DurationFlag("--interval", interval);
+  if (!iv.ok()) return ReportError(cmd, iv.status());
+  o.interval_ns = *iv;
+  std::string scenario_name = "url";
+  if (LooksLikeScenario(target)) {
+    for (const char* flag :
+         {"--rate", "--stages", "--duration", "--method", "--header", "--body", "--timeout"}) {
+      if (app.count(flag)) {
+        return ReportError(cmd, Status::InvalidArgument(fmt::format(
+                                    "{} cannot be combined with a scenario file ({}): the "
+                                    "scenario sets requests, phases and timeouts; edit it "
+                                    "instead",
+                                    flag, target)));
+      }
     }
-    double level = o.model == LoadModel::kOpen ? rate : double(connections);
-    o.stages.push_back(Stage{"main", dur_ns, level, level});
+    auto sc = LoadScenario(target);
+    if (!sc.ok()) return ReportError(cmd, sc.status());
+    ApplyScenario(*sc, &o);
+    scenario_name = sc->name;
+    bool any_open = false;
+    for (const ScenarioPhase& p : sc->phases) any_open |= p.model == LoadModel::kOpen;
+    if (any_open && !app.count("--max-connections")) {
+      // Phases with a rate: let connections grow with the schedule instead of dropping.
+      o.max_connections = std::max(o.connections, 1000);
+    }
+  } else {
+    o.url = target;
+    o.model = rate > 0 || app.count("--rate") ? LoadModel::kOpen : LoadModel::kClosed;
+    if (app.count("--rate") && !(rate > 0)) {
+      return ReportError(cmd, Status::InvalidArgument("--rate must be > 0 requests per second"));
+    }
+    if (!stages.empty()) {
+      auto st = ParseStages(stages);
+      if (!st.ok()) return ReportError(cmd, st.status());
+      o.stages = std::move(st).value();
+    } else {
+      int64_t dur_ns;
+      if (app.count("--duration") || requests == 0) {
+        auto d = DurationFlag("--duration", duration);
+        if (!d.ok()) return ReportError(cmd, d.status());
+        dur_ns = *d;
+      } else {
+        dur_ns = int64_t(24) * 3600 * 1'000'000'000;  // --requests alone: run until N are done
+      }
+      double level = o.model == LoadModel::kOpen ? rate : double(connections);
+      o.stages.push_back(Stage{"main", dur_ns, level, level});
+    }
+    o.request.method = method;
+    for (const auto& h : headers) {
+      auto parsed = ParseHeaderFlag(h);
+      if (!parsed.ok())
+        return ReportError(cmd, Status::InvalidArgument("-H: " + parsed.status().message()));
+      o.request.headers.push_back(std::move(parsed).value());
+    }
+    if (!body.empty()) {
+      auto b = ReadBodyArg(body);
+      if (!b.ok())
+        return ReportError(cmd, Status::InvalidArgument("--body: " + b.status().message()));
+      o.request.body = std::move(b).value();
+    }
   }
-  o.request.method = method;
-  for (const auto& h : headers) {
-    auto parsed = ParseHeaderFlag(h);
-    if (!parsed.ok())
-      return ReportError(cmd, Status::InvalidArgument("-H: " + parsed.status().message()));
-    o.request.headers.push_back(std::move(parsed).value());
-  }
-  if (!body.empty()) {
-    auto b = ReadBodyArg(body);
-    if (!b.ok())
-      return ReportError(cmd, Status::InvalidArgument("--body: " + b.status().message()));
-    o.request.body = std::move(b).value();
+  for (const auto& text : threshold_flags) {
+    auto t = ParseThreshold(text);
+    if (!t.ok()) {
+      return ReportError(cmd, Status::InvalidArgument("--threshold: " + t.status().message()));
+    }
+    o.thresholds.push_back(std::move(t).value());
   }
   for (const auto& t : tags) {
     auto eq = t.find('=');
@@ -163,33 +258,63 @@ int RunLoad(int argc, char** argv) {
     o.tags.emplace_back(t.substr(0, eq), t.substr(eq + 1));
   }
 
-  if (Status st = EnsureFileLimit(uint64_t(std::max(connections, max_connections))); !st.ok()) {
+  if (Status st = EnsureFileLimit(uint64_t(std::max(o.connections, o.max_connections))); !st.ok()) {
     return ReportError(cmd, st);
   }
+  RunOutputsOptions oo;
+  oo.store_path = no_store ? "" : ResolveStorePath(store_flag);
+  oo.csv_path = csv_out;
+  oo.hlog_path = hlog_out;
+  oo.scenario_name = scenario_name;
+  oo.config_json = RunConfigJson(o, scenario_name);
+  auto outputs_or = RunOutputs::Open(oo, &o);
+  if (!outputs_or.ok()) return ReportError(cmd, outputs_or.status());
+  RunOutputs& outputs = **outputs_or;
+  o.on_interval = [&outputs](const std::vector<IntervalSample>& s) {
+    return outputs.OnInterval(s);
+  };
+
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
-  const bool live = !quiet && IsTerminal(stderr);
-  auto progress = [&](const Progress& p) {
-    if (!live) return;
-    double rps = p.elapsed_s > 0 ? double(p.requests) / p.elapsed_s : 0;
-    double eta = std::max(0.0, p.total_s - p.elapsed_s);
-    std::fprintf(
-        stderr,
-        "\r\033[K[%s] %5.1fs/%.0fs  ETA %4.0fs  %llu req  %.0f req/s  %llu errors  %llu in flight",
-        p.phase.c_str(), p.elapsed_s, p.total_s, eta, (unsigned long long)p.requests, rps,
-        (unsigned long long)p.errors, (unsigned long long)p.inflight);
-    std::fflush(stderr);
-  };
-  auto result = RunLoad(o, &g_stop, progress);
-  if (live) std::fprintf(stderr, "\r\033[K");
-  if (!result.ok()) return ReportError(cmd, result.status());
+  ProgressLine progress(stderr, quiet);
+  auto result = RunLoad(o, &g_stop, [&](const Progress& p) { progress.Update(p); });
+  progress.Done();
+  if (!result.ok()) {
+    outputs.Fail(result.status().message());
+    return ReportError(cmd, result.status());
+  }
+  std::vector<ThresholdVerdict> verdicts = EvaluateAll(o.thresholds, *result);
+  if (!verdicts.empty()) {
+    result->thresholds_json = ThresholdsJson(verdicts).dump();
+    result->verdict = AllPassed(verdicts) ? "pass" : "fail";
+  }
+  Status stored = outputs.Finish(*result);
   std::fputs(FormatLoadSummary(*result).c_str(), stdout);
+  if (!result->aborted_by.empty()) {
+    std::printf("\nAborted early by an abort_on_fail threshold: %s\n", result->aborted_by.c_str());
+  }
+  if (!verdicts.empty()) std::printf("\n%s", FormatVerdictTable(verdicts).c_str());
+  if (outputs.stored() && stored.ok()) {
+    std::printf("\nStored as run %s in %s (vitals runs show %s)\n", outputs.run_id().c_str(),
+                outputs.store_path().c_str(), outputs.run_id().c_str());
+  }
   std::fflush(stdout);
+  if (!stored.ok()) return ReportError(cmd, stored);
   if (!json_out.empty()) {
     Status st = WriteTextFile(json_out, ToJson(*result) + "\n");
     if (!st.ok()) return ReportError(cmd, st);
   }
+  if (!junit_out.empty()) {
+    JUnitRunInfo info;
+    info.run_id = result->run_id;
+    info.target = result->target;
+    info.duration_s = result->duration_s;
+    info.started_unix_ms = result->started_unix_ms;
+    Status st = WriteTextFile(junit_out, ThresholdsJUnitXml(verdicts, info));
+    if (!st.ok()) return ReportError(cmd, st);
+  }
+  if (!verdicts.empty() && !AllPassed(verdicts)) return kExitThresholds;
   return kExitOk;
 }
 

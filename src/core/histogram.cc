@@ -348,4 +348,13 @@ bool Histogram::EqualCounts(const Histogram& other) const {
   return config_ == other.config_ && total_count_ == other.total_count_ && counts_ == other.counts_;
 }
 
+Status AddInto(Histogram* into, const Histogram& from) {
+  if (into->TotalCount() == 0 && !(into->config() == from.config())) {
+    Result<Histogram> fresh = Histogram::Create(from.config());
+    if (!fresh.ok()) return fresh.status();
+    *into = std::move(fresh).value();
+  }
+  return into->Add(from);
+}
+
 }  // namespace vitals

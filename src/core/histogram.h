@@ -189,4 +189,10 @@ class Histogram {
   int64_t clamped_negative_ = 0;
 };
 
+// Adds `from` into `into`.  When `into` is empty and has a different config it first takes
+// `from`'s config, so merging histograms of one kind (e.g. the load engine's interval
+// histograms, 2 significant figures) into a default-constructed one works.  InvalidArgument
+// when both hold counts and their configs differ.
+Status AddInto(Histogram* into, const Histogram& from);
+
 }  // namespace vitals

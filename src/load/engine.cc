@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <memory>
 #include <random>
 #include <thread>
@@ -9,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "core/clock.h"
+#include "load/interval_collector.h"
 #include "load/stats.h"
 
 namespace vitals {
@@ -27,6 +29,22 @@ Status Validate(const LoadOptions& o) {
                                                o.max_connections, o.connections));
   }
   if (o.timeout_ns <= 0) return Status::InvalidArgument("--timeout must be > 0");
+  if (o.interval_ns < 100'000'000) {
+    return Status::InvalidArgument("--interval must be at least 100ms");
+  }
+  if (o.requests.size() > kMaxRequests) {
+    return Status::InvalidArgument(fmt::format("{} requests in the mix; at most {} are supported",
+                                               o.requests.size(), kMaxRequests));
+  }
+  for (const LoadRequest& r : o.requests) {
+    if (!(r.weight > 0) || !std::isfinite(r.weight)) {
+      return Status::InvalidArgument(
+          fmt::format("request '{}': weight must be a number > 0", r.name));
+    }
+    if (r.timeout_ns < 0) {
+      return Status::InvalidArgument(fmt::format("request '{}': timeout must be > 0", r.name));
+    }
+  }
   return LoadPlan::Validate(o.stages);
 }
 
@@ -42,11 +60,14 @@ std::string NewRunId(int64_t unix_ms) {
 LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats& s,
                      int64_t started_unix_ms, double wall_s, bool interrupted) {
   LoadResult r;
-  r.run_id = NewRunId(started_unix_ms);
+  r.run_id = o.run_id.empty() ? NewRunId(started_unix_ms) : o.run_id;
   r.target = o.url;
   if (auto u = ParseUrl(o.url); u.ok()) r.target = u->Redacted();
-  r.method = o.request.method;
-  r.model = o.model == LoadModel::kOpen ? "open" : "closed";
+  r.method = o.requests.empty()       ? o.request.method
+             : o.requests.size() == 1 ? o.requests[0].spec.method
+                                      : "mixed";
+  const bool open = plan.HasOpenStage(), closed = plan.HasClosedStage();
+  r.model = open && closed ? "mixed" : open ? "open" : "closed";
   r.threads = o.threads;
   r.connections = o.connections;
   r.max_connections = o.max_connections ? o.max_connections : o.connections;
@@ -58,7 +79,7 @@ LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats
   r.completed = s.completed;
   r.errors = s.errors();
   r.error_rate = r.requests ? double(r.errors) / double(r.requests) : 0;
-  if (o.model == LoadModel::kOpen && r.planned_s > 0) {
+  if (open && r.planned_s > 0) {
     r.rate_asked = plan.CumulativeAt(plan.total_ns()) / r.planned_s;  // mean planned rate
   }
   // Achieved rate over the time requests were actually going out: the plan,
@@ -102,11 +123,14 @@ LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats
     p.duration_s = double(st.duration_ns) / 1e9;
     p.level_start = st.start;
     p.level_end = st.end;
+    p.model = *st.model == LoadModel::kOpen ? "open" : "closed";
     p.requests = ps.requests;
     p.errors = ps.errors;
     p.dropped = ps.dropped;
-    p.latency_corrected = ps.latency_corrected;
-    p.latency_uncorrected = ps.latency_uncorrected;
+    // One phase: the workers recorded only the run's histograms (they are the phase's).
+    const bool single = plan.stages().size() == 1;
+    p.latency_corrected = single ? s.latency_corrected : ps.latency_corrected;
+    p.latency_uncorrected = single ? s.latency_uncorrected : ps.latency_uncorrected;
     r.phases.push_back(std::move(p));
   }
   r.tags = o.tags;
@@ -115,33 +139,121 @@ LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats
 
 }  // namespace
 
+HistogramConfig IntervalHistogramConfig(int64_t max_timeout_ns) {
+  HistogramConfig c;
+  c.lowest_discernible_value = 1;
+  c.highest_trackable_value = std::max<int64_t>(2 * max_timeout_ns / 1000 + 1'000'000, 2);
+  c.significant_figures = 2;
+  return c;
+}
+
+namespace {
+
+// The request mix as the workers see it: bytes per request, weights, timeouts; and the
+// address every request goes to.
+struct Mix {
+  std::vector<HttpRequest> built;
+  std::vector<std::string> names;
+  std::vector<WorkerRequest> requests;
+  std::vector<double> cumulative;
+  ResolvedAddress addr;
+  int64_t max_timeout_ns = 0;
+};
+
+Result<Mix> BuildMix(const LoadOptions& o) {
+  std::vector<LoadRequest> reqs = o.requests;
+  if (reqs.empty()) {
+    auto url = ParseUrl(o.url);
+    if (!url.ok()) return url.status();
+    reqs.push_back(LoadRequest{"", *url, o.request, 1, 0});
+  }
+  Mix m;
+  std::string host_port;
+  double total = 0;
+  for (const LoadRequest& r : reqs) total += r.weight;
+  double cum = 0;
+  for (const LoadRequest& lr : reqs) {
+    const Url* url = &lr.url;
+    if (url->tls()) {
+      return Status::InvalidArgument(fmt::format(
+          "{}: https is not supported yet; use http:// (TLS is planned)", url->Redacted()));
+    }
+    const std::string hp = fmt::format("{}:{}", url->host, url->port);
+    if (host_port.empty()) {
+      host_port = hp;
+      auto addr = Resolve(*url);
+      if (!addr.ok()) return addr.status();
+      m.addr = *addr;
+    } else if (hp != host_port) {
+      return Status::InvalidArgument(
+          fmt::format("request '{}' goes to {} but the first request goes to {}; one run loads one "
+                      "host:port (run one scenario per target)",
+                      lr.name, hp, host_port));
+    }
+    auto req = BuildRequest(*url, lr.spec);
+    if (!req.ok()) return req.status();
+    m.built.push_back(std::move(req).value());
+    m.names.push_back(lr.name);
+    const int64_t tmo = lr.timeout_ns > 0 ? lr.timeout_ns : o.timeout_ns;
+    m.max_timeout_ns = std::max(m.max_timeout_ns, tmo);
+    m.requests.push_back(WorkerRequest{nullptr, false, tmo});
+    cum += lr.weight / total;
+    m.cumulative.push_back(cum);
+  }
+  m.cumulative.back() = 1.0;
+  for (size_t i = 0; i < m.built.size(); ++i) {
+    m.requests[i].bytes = &m.built[i].bytes;
+    m.requests[i].no_body = m.built[i].no_body_expected;
+  }
+  return m;
+}
+
+// The merged latency of one interval's all-requests samples, for the progress line.
+void FillIntervalProgress(const std::vector<IntervalSample>& samples, Progress* p) {
+  if (samples.empty()) return;
+  const double start = samples.back().start_s;
+  std::optional<Histogram> h;
+  uint64_t requests = 0, errors = 0;
+  double length = 0;
+  for (const IntervalSample& x : samples) {
+    if (x.start_s != start || !x.request.empty()) continue;
+    requests += x.requests;
+    errors += x.errors;
+    length = x.length_s;
+    if (!h)
+      h = x.latency_corrected;
+    else
+      (void)h->Add(x.latency_corrected);
+  }
+  p->has_interval = true;
+  p->interval_rate = length > 0 ? double(requests) / length : 0;
+  p->interval_errors = errors;
+  p->interval_p50_us = h ? double(h->ValueAtPercentile(50)) : 0;
+  p->interval_p99_us = h ? double(h->ValueAtPercentile(99)) : 0;
+}
+
+}  // namespace
+
 Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* stop,
                            const std::function<void(const Progress&)>& on_progress) {
   VITALS_RETURN_IF_ERROR(Validate(options));
-  auto url = ParseUrl(options.url);
-  if (!url.ok()) return url.status();
-  if (url->tls()) {
-    return Status::InvalidArgument(fmt::format(
-        "{}: https is not supported yet; use http:// (TLS is planned)", url->Redacted()));
-  }
-  auto addr = Resolve(*url);
-  if (!addr.ok()) return addr.status();
-  auto req = BuildRequest(*url, options.request);
-  if (!req.ok()) return req.status();
-  const HttpRequest request = std::move(req).value();
+  auto mix_or = BuildMix(options);
+  if (!mix_or.ok()) return mix_or.status();
+  const Mix mix = std::move(mix_or).value();
 
-  LoadPlan plan(options.stages);
+  LoadPlan plan(options.stages, options.model);
   const int threads = options.threads;
   const int max_conns_total =
       options.max_connections ? options.max_connections : options.connections;
+  const HistogramConfig interval_config = IntervalHistogramConfig(mix.max_timeout_ns);
 
-  std::atomic<bool> local_stop{false};
-  const std::atomic<bool>* stop_flag = stop ? stop : &local_stop;
+  // Workers watch `run_stop`; the engine sets it on SIGINT (`stop`), on an abort_on_fail
+  // threshold and when an interval sink fails.
+  std::atomic<bool> run_stop{false};
 
   std::vector<std::unique_ptr<Worker>> workers;
   for (int w = 0; w < threads; ++w) {
     WorkerConfig wc;
-    wc.model = options.model;
     wc.plan = &plan;
     wc.offset = uint64_t(w);
     wc.stride = uint64_t(threads);
@@ -150,10 +262,14 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     auto share = [&](int total) { return total / threads + (w < total % threads ? 1 : 0); };
     wc.connections = std::max(share(options.connections), 1);
     wc.max_connections = std::max(share(max_conns_total), wc.connections);
-    if (options.model == LoadModel::kClosed) {
+    if (plan.HasClosedStage()) {
       double peak = 0;
-      for (const Stage& s : plan.stages()) peak = std::max({peak, s.start, s.end});
+      for (const Stage& s : plan.stages()) {
+        if (*s.model == LoadModel::kClosed) peak = std::max({peak, s.start, s.end});
+      }
       wc.max_connections = std::max(wc.max_connections, share(int(peak + 0.5)));
+    }
+    if (!plan.HasOpenStage()) {
       wc.max_requests = options.max_requests
                             ? options.max_requests / uint64_t(threads) +
                                   (uint64_t(w) < options.max_requests % uint64_t(threads))
@@ -162,14 +278,46 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     } else {
       wc.max_requests = options.max_requests;
     }
-    wc.timeout_ns = options.timeout_ns;
-    wc.addr = addr->addr;
-    wc.addr_len = addr->len;
-    wc.request = &request.bytes;
-    wc.no_body = request.no_body_expected;
-    wc.stop = stop_flag;
+    wc.addr = mix.addr.addr;
+    wc.addr_len = mix.addr.len;
+    wc.requests = mix.requests;
+    wc.cumulative_weights = mix.cumulative;
+    wc.interval_ns = options.interval_ns;
+    wc.interval_histogram = interval_config;
+    wc.stop = &run_stop;
     workers.push_back(std::make_unique<Worker>(wc));
   }
+
+  IntervalCollector collector(plan, mix.names, options.interval_ns, interval_config);
+  IntervalSeries series;
+  AbortMonitor abort(options.thresholds);
+  std::string aborted_by;
+  Status sink_status = Status::Ok();
+  Progress last_interval;
+  // Delivers completed intervals: sinks, abort rule, in-memory series, progress.
+  auto deliver = [&](const std::vector<IntervalSample>& samples) {
+    if (samples.empty()) return;
+    if (options.on_interval && sink_status.ok()) {
+      sink_status = options.on_interval(samples);
+      if (!sink_status.ok()) run_stop.store(true);
+    }
+    if (abort.active() && aborted_by.empty()) {
+      if (auto v = abort.Observe(samples)) {
+        aborted_by = v->message.empty() ? v->expr : v->expr + ": " + v->message;
+        run_stop.store(true);
+      }
+    }
+    FillIntervalProgress(samples, &last_interval);
+    series.Append(samples);
+  };
+  auto collect = [&](bool final, int64_t end_ns) {
+    int64_t frontier = INT64_MAX;
+    for (auto& w : workers) frontier = std::min(frontier, w->frontier());
+    for (auto& w : workers) {
+      for (WorkerInterval& wi : w->TakeIntervals()) collector.Add(std::move(wi));
+    }
+    deliver(collector.Emit(frontier, final, end_ns));
+  };
 
   // The schedule starts once every worker is built (connection pools are
   // allocated), with a little slack for the threads to start.
@@ -188,8 +336,10 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   const double total_s = double(plan.total_ns()) / 1e9;
   while (running.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (stop && stop->load()) run_stop.store(true);
+    collect(/*final=*/false, 0);
     if (!on_progress) continue;
-    Progress p;
+    Progress p = last_interval;
     p.elapsed_s = std::max(0.0, double(MonotonicNs() - start_ns) / 1e9);
     p.total_s = total_s;
     for (const auto& w : workers) {
@@ -202,14 +352,20 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     on_progress(p);
   }
   for (auto& t : pool) t.join();
-  const double wall_s = double(MonotonicNs() - start_ns) / 1e9;
+  const int64_t end_ns = MonotonicNs() - start_ns;
+  const double wall_s = double(end_ns) / 1e9;
   for (const Status& s : statuses) {
     if (!s.ok()) return s;
   }
+  collect(/*final=*/true, end_ns);
+  if (!sink_status.ok()) return sink_status;
   LoadStats merged(plan.stages().size());
   for (auto& w : workers) merged.Merge(w->stats());
-  bool interrupted = stop_flag->load();
-  return Summarize(options, plan, merged, started_unix_ms, wall_s, interrupted);
+  const bool interrupted = run_stop.load();
+  LoadResult r = Summarize(options, plan, merged, started_unix_ms, wall_s, interrupted);
+  r.intervals = series.Take();
+  r.aborted_by = aborted_by;
+  return r;
 }
 
 }  // namespace vitals

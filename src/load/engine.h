@@ -17,22 +17,43 @@
 #include "load/http_request.h"
 #include "load/result.h"
 #include "load/schedule.h"
+#include "load/thresholds.h"
 #include "load/worker.h"
 #include "net/url.h"
 
 namespace vitals {
 
+// One request of a weighted mix (a scenario's `requests`).
+struct LoadRequest {
+  std::string name;  // unique within the mix; names the request in intervals and thresholds
+  Url url;           // http://; every request of a mix has the same host:port
+  RequestSpec spec;
+  double weight = 1;       // > 0
+  int64_t timeout_ns = 0;  // 0: LoadOptions::timeout_ns
+};
+
 struct LoadOptions {
-  std::string url;  // as given (printed redacted)
+  std::string url;  // as given (printed redacted); the single-request form
   RequestSpec request;
-  LoadModel model = LoadModel::kClosed;
-  std::vector<Stage> stages;  // rate (open) or connections (closed) per stage
+  // The mix; when non-empty it replaces url/request (url is then only the label printed).
+  std::vector<LoadRequest> requests;
+  LoadModel model = LoadModel::kClosed;  // for stages that do not set their own
+  std::vector<Stage> stages;             // rate (open) or connections (closed) per stage
   int threads = 1;
   int connections = 50;       // closed: the level when stages are not given; open: pre-opened
   int max_connections = 0;    // open model cap (0: same as connections)
   uint64_t max_requests = 0;  // stop after this many requests (0: no cap)
   int64_t timeout_ns = 10'000'000'000;  // per request (and drop deadline in the open model)
+  int64_t interval_ns = 1'000'000'000;  // reporting interval (>= 100 ms)
   std::vector<std::pair<std::string, std::string>> tags;
+  std::string run_id;  // "" -> a new id (LoadResult::run_id)
+  // Thresholds with abort_on_fail stop the run when they fail (AbortMonitor); all of them
+  // are evaluated by the caller on the result (EvaluateAll).
+  std::vector<Threshold> thresholds;
+  // Called on the engine's thread with each completed interval's samples, in time order and
+  // at full resolution (the store, --csv and --hlog writers).  A non-ok Status stops the run
+  // and RunLoad returns it.
+  std::function<Status(const std::vector<IntervalSample>&)> on_interval;
 };
 
 struct Progress {
@@ -42,12 +63,23 @@ struct Progress {
   uint64_t errors = 0;
   uint64_t inflight = 0;
   std::string phase;
+  // The latest completed interval (all requests): rate, errors and corrected latency.
+  bool has_interval = false;
+  double interval_rate = 0;
+  uint64_t interval_errors = 0;
+  double interval_p50_us = 0, interval_p99_us = 0;
 };
+
+// Per-interval histograms: 1 us up to twice the longest timeout plus a second (the largest
+// corrected latency a request can have), 2 significant figures (1 % resolution, ~20 KB each
+// at a 10 s timeout).  The run, phase and merged histograms keep 3 significant figures.
+HistogramConfig IntervalHistogramConfig(int64_t max_timeout_ns);
 
 // Validates options (errors are InvalidArgument naming the flag), resolves
 // the target, runs the load, returns the merged result.  `stop` may be set
 // from a signal handler to end the run early (the result is marked
-// interrupted).
+// interrupted).  An abort_on_fail threshold that fails ends the run the same
+// way and names itself in LoadResult::aborted_by.
 Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* stop,
                            const std::function<void(const Progress&)>& on_progress);
 

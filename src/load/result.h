@@ -22,6 +22,7 @@ struct PhaseResult {
   std::string name;
   double duration_s = 0;
   double level_start = 0, level_end = 0;  // rate or connections
+  std::string model;                      // "open" | "closed"
   uint64_t requests = 0, errors = 0, dropped = 0;
   Histogram latency_corrected, latency_uncorrected;
 };
@@ -67,8 +68,16 @@ struct LoadResult {
   std::map<int, uint64_t> status_codes;
   Histogram latency_corrected, latency_uncorrected, connect_time, ttfb, send_lag;
   std::vector<PhaseResult> phases;
-  std::vector<IntervalSample> intervals;  // in time order
+  // In time order.  Full resolution up to kMaxSeriesSlots intervals; a longer run keeps its
+  // oldest intervals merged pairwise (see load/interval_collector.h).  Interval histograms
+  // use IntervalHistogramConfig (2 significant figures).
+  std::vector<IntervalSample> intervals;
   std::vector<std::pair<std::string, std::string>> tags;
+  std::string aborted_by;  // the abort_on_fail threshold that stopped the run, or ""
+  // Set by the caller after EvaluateAll: the "thresholds" JSON array ("" = none) and
+  // "pass" / "fail" ("" = no thresholds).
+  std::string thresholds_json;
+  std::string verdict;
 };
 
 // Result JSON (the contract in PRODUCT.md plus timing breakdown and phases).

@@ -29,6 +29,17 @@ nlohmann::json LatencyJson(const Histogram& h) {
           {"mean", s.mean},   {"stddev", s.stddev}};
 }
 
+// Intervals: the percentiles charts and compare read, without the rarer keys.
+nlohmann::json IntervalLatencyJson(const Histogram& h) {
+  if (h.TotalCount() == 0) return nullptr;
+  return {{"p50", double(h.ValueAtPercentile(50))},
+          {"p90", double(h.ValueAtPercentile(90))},
+          {"p95", double(h.ValueAtPercentile(95))},
+          {"p99", double(h.ValueAtPercentile(99))},
+          {"max", double(h.Max())},
+          {"mean", h.Mean()}};
+}
+
 }  // namespace
 
 std::string ToJson(const LoadResult& r, int indent) {
@@ -72,6 +83,7 @@ std::string ToJson(const LoadResult& r, int indent) {
                       {"duration_s", p.duration_s},
                       {"level_start", p.level_start},
                       {"level_end", p.level_end},
+                      {"model", p.model},
                       {"requests", p.requests},
                       {"errors", p.errors},
                       {"dropped", p.dropped},
@@ -79,7 +91,26 @@ std::string ToJson(const LoadResult& r, int indent) {
                       {"latency_uncorrected_us", LatencyJson(p.latency_uncorrected)}});
   }
   j["phases"] = phases;
+  nlohmann::json intervals = nlohmann::json::array();
+  for (const IntervalSample& x : r.intervals) {
+    intervals.push_back({{"start_s", x.start_s},
+                         {"length_s", x.length_s},
+                         {"phase", x.phase},
+                         {"request", x.request},
+                         {"requests", x.requests},
+                         {"errors", x.errors},
+                         {"rate", x.length_s > 0 ? double(x.requests) / x.length_s : 0.0},
+                         {"latency_us", IntervalLatencyJson(x.latency_corrected)},
+                         {"latency_uncorrected_us", IntervalLatencyJson(x.latency_uncorrected)}});
+  }
+  j["intervals"] = intervals;
   j["thresholds"] = nlohmann::json::array();
+  if (!r.thresholds_json.empty()) {
+    auto t = nlohmann::json::parse(r.thresholds_json, nullptr, false);
+    if (!t.is_discarded() && t.is_array()) j["thresholds"] = t;
+  }
+  if (!r.verdict.empty()) j["verdict"] = r.verdict;
+  if (!r.aborted_by.empty()) j["aborted_by"] = r.aborted_by;
   nlohmann::json tags = nlohmann::json::object();
   for (const auto& [k, v] : r.tags) tags[k] = v;
   j["tags"] = tags;

@@ -443,7 +443,9 @@ class ScenarioParser {
 std::vector<Stage> Scenario::Stages() const {
   std::vector<Stage> out;
   out.reserve(phases.size());
-  for (const ScenarioPhase& p : phases) out.push_back(Stage{p.name, p.duration_ns, p.start, p.end});
+  for (const ScenarioPhase& p : phases) {
+    out.push_back(Stage{p.name, p.duration_ns, p.start, p.end, p.model});
+  }
   return out;
 }
 

@@ -10,13 +10,18 @@
 
 namespace vitals {
 
-LoadPlan::LoadPlan(std::vector<Stage> stages) : stages_(std::move(stages)) {
+LoadPlan::LoadPlan(std::vector<Stage> stages, LoadModel default_model)
+    : stages_(std::move(stages)) {
   double cum = 0;
   int64_t t = 0;
-  for (const Stage& s : stages_) {
+  for (Stage& s : stages_) {
+    if (!s.model) s.model = default_model;
+    const bool open = *s.model == LoadModel::kOpen;
+    rate_start_.push_back(open ? s.start : 0);
+    rate_end_.push_back(open ? s.end : 0);
     start_ns_.push_back(t);
     cum_start_.push_back(cum);
-    cum += (s.start + s.end) / 2.0 * (double(s.duration_ns) / 1e9);
+    cum += (rate_start_.back() + rate_end_.back()) / 2.0 * (double(s.duration_ns) / 1e9);
     t += s.duration_ns;
   }
   total_ns_ = t;
@@ -54,6 +59,20 @@ double LoadPlan::LevelAt(int64_t t_ns) const {
   return s.start + (s.end - s.start) * f;
 }
 
+double LoadPlan::ConnectionsAt(int64_t t_ns) const {
+  return ModelAt(t_ns) == LoadModel::kClosed ? LevelAt(t_ns) : 0;
+}
+
+bool LoadPlan::HasOpenStage() const {
+  return std::any_of(stages_.begin(), stages_.end(),
+                     [](const Stage& s) { return *s.model == LoadModel::kOpen; });
+}
+
+bool LoadPlan::HasClosedStage() const {
+  return std::any_of(stages_.begin(), stages_.end(),
+                     [](const Stage& s) { return *s.model == LoadModel::kClosed; });
+}
+
 double LoadPlan::CumulativeAt(int64_t t_ns) const {
   if (t_ns <= 0) return 0;
   if (t_ns >= total_ns_) return total_cum_;
@@ -61,7 +80,8 @@ double LoadPlan::CumulativeAt(int64_t t_ns) const {
   const Stage& s = stages_[i];
   double tau = double(t_ns - start_ns_[i]) / 1e9;
   double d = double(s.duration_ns) / 1e9;
-  return cum_start_[i] + s.start * tau + (s.end - s.start) * tau * tau / (2 * d);
+  return cum_start_[i] + rate_start_[i] * tau +
+         (rate_end_[i] - rate_start_[i]) * tau * tau / (2 * d);
 }
 
 uint64_t LoadPlan::TotalRequests() const {
@@ -85,8 +105,8 @@ int64_t LoadPlan::DueNs(uint64_t k) const {
   const Stage& s = stages_[i];
   double d = double(s.duration_ns) / 1e9;
   double c = target - cum_start_[i];
-  double a = (s.end - s.start) / (2 * d);
-  double b = s.start;
+  double a = (rate_end_[i] - rate_start_[i]) / (2 * d);
+  double b = rate_start_[i];
   double tau;
   if (c <= 0) {
     tau = 0;

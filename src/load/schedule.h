@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -23,17 +24,23 @@
 
 namespace vitals {
 
+enum class LoadModel { kOpen, kClosed };
+
 struct Stage {
   std::string name;     // "smoke", "ramp", ... or "stage N"
   int64_t duration_ns;  // > 0
   double start;         // rate (req/s) or connections at the stage start, >= 0
   double end;           // ... at the stage end (linear ramp in between)
+  // The stage's model; unset means the run's model (LoadOptions::model).  A plan may mix
+  // models: open stages add to the global schedule, closed stages hold connections busy.
+  std::optional<LoadModel> model = std::nullopt;
 };
 
 class LoadPlan {
  public:
-  // REQUIRES: stages non-empty, durations > 0, levels >= 0 (see Validate).
-  explicit LoadPlan(std::vector<Stage> stages);
+  // REQUIRES: stages non-empty, durations > 0, levels >= 0 (see Validate).  Stages without a
+  // model take `default_model`.
+  explicit LoadPlan(std::vector<Stage> stages, LoadModel default_model = LoadModel::kOpen);
   static Status Validate(const std::vector<Stage>& stages);
 
   const std::vector<Stage>& stages() const { return stages_; }
@@ -42,8 +49,14 @@ class LoadPlan {
   int StageAt(int64_t t_ns) const;
   // Level (rate or connections) at time t, interpolated.
   double LevelAt(int64_t t_ns) const;
+  LoadModel ModelAt(int64_t t_ns) const { return *stages_[size_t(StageAt(t_ns))].model; }
+  // Closed model: connections to keep busy at time t (0 during open stages).
+  double ConnectionsAt(int64_t t_ns) const;
+  bool HasOpenStage() const;
+  bool HasClosedStage() const;
 
-  // Open model.  Expected number of requests due in [0, t] (the integral).
+  // Open model (closed stages add nothing to the schedule).
+  // Expected number of requests due in [0, t] (the integral of the open stages' rate).
   double CumulativeAt(int64_t t_ns) const;
   // Total requests in the plan: ceil of the integral over the whole run.
   uint64_t TotalRequests() const;
@@ -52,8 +65,9 @@ class LoadPlan {
 
  private:
   std::vector<Stage> stages_;
-  std::vector<int64_t> start_ns_;  // stage start times
-  std::vector<double> cum_start_;  // integral at each stage start
+  std::vector<int64_t> start_ns_;              // stage start times
+  std::vector<double> cum_start_;              // integral at each stage start
+  std::vector<double> rate_start_, rate_end_;  // the open rate (0 in closed stages)
   int64_t total_ns_ = 0;
   double total_cum_ = 0;
 };

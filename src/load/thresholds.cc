@@ -191,7 +191,7 @@ Status MergeSlots(const std::deque<Slot>& slots, size_t i, size_t k, Histogram* 
     const Slot& s = slots[j];
     a->requests += s.requests;
     a->errors += s.errors;
-    for (const Histogram* h : s.borrowed) VITALS_RETURN_IF_ERROR(scratch->Add(*h));
+    for (const Histogram* h : s.borrowed) VITALS_RETURN_IF_ERROR(AddInto(scratch, *h));
     for (const Histogram::Bucket& b : s.owned) scratch->RecordN(b.lowest_value, b.count);
   }
   const double span = slots[k].end_s - slots[i].start_s;
@@ -557,7 +557,7 @@ std::optional<ThresholdVerdict> AbortMonitor::Observe(
       s.errors += x.errors;
       s.first_start_s = std::min(s.first_start_s, x.start_s);
       s.last_end_s = std::max(s.last_end_s, x.start_s + x.length_s);
-      if (IsLatency(t.metric)) (void)s.latency.Add(LatencyOf(t, x));
+      if (IsLatency(t.metric)) (void)AddInto(&s.latency, LatencyOf(t, x));
     }
     if (now_s < delay_s - kTimeEpsS) continue;
     const bool monotone =

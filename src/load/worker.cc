@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cmath>
+#include <optional>
 
 #include "core/clock.h"
 #include "load/http_response_parser.h"
@@ -21,6 +22,8 @@ struct Worker::Conn {
   bool has_request = false;  // a request is assigned (busy, or waiting for the connect)
   bool want_write = false;   // EPOLLOUT registered because a write would block
   bool first_byte = false;
+  bool open = false;  // sent on the open schedule (due_ns is the intended time)
+  uint16_t req = 0;   // index into WorkerConfig::requests
   int phase = 0;
   uint32_t write_off = 0;
   uint32_t index = 0;      // slot in conns_
@@ -43,19 +46,50 @@ constexpr int64_t kRetryDelayNs = 10'000'000;  // after a failed connect (closed
 }  // namespace
 
 class Worker::Impl {
+  struct Lane {
+    Conn* head = nullptr;
+    Conn* tail = nullptr;
+    int64_t timeout_ns = 0;
+  };
+  // A cell being filled; histograms are created on first use in an interval, so a worker
+  // holds only the cells its requests touched.
+  struct LiveCell {
+    bool live = false;
+    uint64_t requests = 0, errors = 0;
+    std::optional<Histogram> corrected, uncorrected;
+  };
+
  public:
-  Impl(const WorkerConfig& cfg, LoadStats& stats, WorkerProgress& progress)
-      : cfg_(cfg), stats_(stats), progress_(progress), buf_(kReadBuf) {
+  Impl(Worker& owner, const WorkerConfig& cfg, LoadStats& stats, WorkerProgress& progress)
+      : owner_(owner),
+        cfg_(cfg),
+        stats_(stats),
+        progress_(progress),
+        buf_(kReadBuf),
+        has_open_(cfg.plan->HasOpenStage()),
+        has_closed_(cfg.plan->HasClosedStage()),
+        per_phase_(cfg.plan->stages().size() > 1),
+        lanes_(cfg.requests.size()) {
     conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)));
     for (size_t i = conns_.size(); i-- > 0;) {
       conns_[i].index = uint32_t(i);
       PushClosed(&conns_[i]);
     }
-    if (cfg_.model == LoadModel::kOpen) {
+    for (size_t r = 0; r < lanes_.size(); ++r) lanes_[r].timeout_ns = cfg_.requests[r].timeout_ns;
+    if (has_open_) {
       next_k_ = cfg_.offset;
       total_ = cfg_.plan->TotalRequests();
       // A global request cap (--requests) keeps the first N of the schedule.
       if (cfg_.max_requests > 0) total_ = std::min(total_, cfg_.max_requests);
+    }
+    cells_.resize(cfg_.plan->stages().size() * cfg_.requests.size());
+    // An empty histogram of the interval config, copied for each cell that gets data (the
+    // engine validated the config).
+    auto proto = Histogram::Create(cfg_.interval_histogram);
+    interval_proto_.emplace(proto.ok() ? std::move(*proto) : Histogram());
+    max_timeout_ns_ = 0;
+    for (const WorkerRequest& r : cfg_.requests) {
+      max_timeout_ns_ = std::max(max_timeout_ns_, r.timeout_ns);
     }
   }
 
@@ -69,7 +103,7 @@ class Worker::Impl {
     // Open model: pre-open the initial connections so the first requests do
     // not pay for a handshake.  The closed model opens its connections with a
     // request already assigned (first dispatch below).
-    int initial = cfg_.model == LoadModel::kOpen ? cfg_.connections : 0;
+    int initial = has_open_ ? cfg_.connections : 0;
     for (int i = 0; i < initial; ++i) {
       Conn* c = PopClosed(now, /*ignore_retry=*/true);
       if (!c) break;
@@ -84,21 +118,21 @@ class Worker::Impl {
       if (!interrupted && cfg_.stop && cfg_.stop->load(std::memory_order_relaxed)) {
         interrupted = true;
         sending_ = false;
-        drain_deadline_ = now + std::min<int64_t>(cfg_.timeout_ns, 2'000'000'000);
+        drain_deadline_ = now + std::min<int64_t>(max_timeout_ns_, 2'000'000'000);
       }
       if (sending_ && ShouldStopSending(now, end_ns)) {
         sending_ = false;
-        drain_deadline_ = now + cfg_.timeout_ns;
+        drain_deadline_ = now + max_timeout_ns_;
       }
       if (sending_) {
-        if (cfg_.model == LoadModel::kOpen) {
-          Dispatch(now);
-        } else if (now >= next_tick) {
+        if (has_open_) DispatchOpen(now);
+        if (has_closed_ && now >= next_tick) {
           Dispatch(now);
           next_tick = now + kTickNs;
         }
       }
       ExpireTimeouts(now);
+      if (now >= interval_end_ns_) RollInterval(now);
       if (now >= next_publish) {
         Publish();
         next_publish = now + kPublishNs;
@@ -106,10 +140,12 @@ class Worker::Impl {
       if (!sending_ && inflight_ == 0) break;
       if (!sending_ && now >= drain_deadline_) {
         // Whatever is still in flight has had its full --timeout.
-        while (head_) Fail(head_, NetError::kTimeout, now);
+        for (Lane& l : lanes_) {
+          while (l.head) Fail(l.head, NetError::kTimeout, now);
+        }
         break;
       }
-      int64_t wake = WakeTime(now, next_tick, next_publish, end_ns);
+      int64_t wake = std::min(WakeTime(now, next_tick, next_publish, end_ns), interval_end_ns_);
       int n = loop_->Wait(events, kMaxEvents, std::max<int64_t>(0, wake - now));
       if (n < 0) return Status::FromErrno("epoll_pwait2", errno);
       for (int i = 0; i < n; ++i) {
@@ -123,6 +159,7 @@ class Worker::Impl {
     // the engine may run again in the same process (tests).
     for (auto& c : conns_) c.fd.Reset();
     Publish();
+    HandOver(/*final=*/true);
     return Status::Ok();
   }
 
@@ -151,39 +188,47 @@ class Worker::Impl {
     closed_ = c->next_free;
     return c;
   }
+  // In-flight requests are kept per request of the mix (a lane), each lane ordered by send
+  // time, so the oldest of a lane is the first to time out whatever the lanes' timeouts.
   void InflightPush(Conn* c) {
-    c->prev = tail_;
+    Lane& l = lanes_[c->req];
+    c->prev = l.tail;
     c->next = nullptr;
-    if (tail_)
-      tail_->next = c;
+    if (l.tail)
+      l.tail->next = c;
     else
-      head_ = c;
-    tail_ = c;
+      l.head = c;
+    l.tail = c;
     ++inflight_;
     stats_.max_inflight = std::max<uint64_t>(stats_.max_inflight, inflight_);
   }
   void InflightRemove(Conn* c) {
+    Lane& l = lanes_[c->req];
     if (c->prev)
       c->prev->next = c->next;
     else
-      head_ = c->next;
+      l.head = c->next;
     if (c->next)
       c->next->prev = c->prev;
     else
-      tail_ = c->prev;
+      l.tail = c->prev;
     c->prev = c->next = nullptr;
     --inflight_;
   }
 
   // ---- scheduling ---------------------------------------------------------
+  // Sending ends when the open schedule is used up and the closed stages are over (or the
+  // closed-only run reached its --requests cap).
   bool ShouldStopSending(int64_t now, int64_t end_ns) const {
-    if (cfg_.model == LoadModel::kOpen) return next_k_ >= total_;
-    if (cfg_.max_requests > 0 && sent_ >= cfg_.max_requests) return true;
-    return now >= end_ns;
+    const bool open_done = !has_open_ || next_k_ >= total_;
+    if (!has_closed_) return open_done;
+    if (!has_open_ && cfg_.max_requests > 0 && sent_ >= cfg_.max_requests) return true;
+    return open_done && now >= end_ns;
   }
 
   int ClosedTarget(int64_t now) const {
-    double level = std::floor(cfg_.plan->LevelAt(now) + 1e-9);
+    if (!has_closed_) return 0;
+    double level = std::floor(cfg_.plan->ConnectionsAt(now) + 1e-9);
     int64_t total = int64_t(level);
     int64_t share = total / cfg_.worker_count + (cfg_.worker_index < total % cfg_.worker_count);
     return int(std::min<int64_t>(share, int64_t(conns_.size())));
@@ -200,7 +245,8 @@ class Worker::Impl {
         next_due_ = due;
         return;
       }
-      if (now - due > cfg_.timeout_ns) {
+      const uint16_t req = PickRequest(next_k_);
+      if (now - due > cfg_.requests[req].timeout_ns) {
         // Waited a whole timeout for a free connection: dropped, never sent.
         ++stats_.dropped;
         ++stats_.phases[cfg_.plan->StageAt(due)].dropped;
@@ -216,14 +262,12 @@ class Worker::Impl {
         }
         if (!Open(c, now)) {
           // Connect failed synchronously; the request failed with it.
-          FailUnsent(due);
+          FailUnsent(due, req, now);
           next_k_ += cfg_.stride;
           continue;
         }
-        Assign(c, due, now);
-      } else {
-        Assign(c, due, now);
       }
+      Assign(c, due, now, req, /*open=*/true);
       next_k_ += cfg_.stride;
     }
     next_due_ = -1;
@@ -232,18 +276,19 @@ class Worker::Impl {
   void DispatchClosed(int64_t now) {
     int target = ClosedTarget(now);
     while (busy_ < target && !ShouldStopSending(now, cfg_.plan->total_ns())) {
+      const uint16_t req = PickRequest(closed_seq_++);
       Conn* c = PopIdle();
       if (c) {
-        Assign(c, now, now);
+        Assign(c, now, now, req, /*open=*/false);
         continue;
       }
       c = PopClosed(now, /*ignore_retry=*/false);
       if (!c) return;
       if (Open(c, now)) {
-        Assign(c, now, now);
+        Assign(c, now, now, req, /*open=*/false);
       } else {
         ++sent_;  // the attempt counts as a (failed) request
-        CountRequestFailure(cfg_.plan->StageAt(now));
+        CountRequestFailure(cfg_.plan->StageAt(now), req, now);
       }
     }
   }
@@ -251,16 +296,17 @@ class Worker::Impl {
   int64_t WakeTime(int64_t now, int64_t next_tick, int64_t next_publish, int64_t end_ns) const {
     int64_t wake = next_publish;
     if (sending_) {
-      if (cfg_.model == LoadModel::kOpen) {
-        if (next_due_ >= 0) wake = std::min(wake, next_due_);
-      } else {
+      if (has_open_ && next_due_ >= 0) wake = std::min(wake, next_due_);
+      if (has_closed_) {
         wake = std::min(wake, std::max(next_tick, now));
         wake = std::min(wake, end_ns);
       }
     } else {
       wake = std::min(wake, drain_deadline_);
     }
-    if (head_) wake = std::min(wake, head_->send_ns + cfg_.timeout_ns);
+    for (const Lane& l : lanes_) {
+      if (l.head) wake = std::min(wake, l.head->send_ns + l.timeout_ns);
+    }
     return wake;
   }
 
@@ -298,9 +344,11 @@ class Worker::Impl {
 
   // Gives connection c the request due at `due`.  c is idle (send now) or
   // connecting (sent when the connect completes).
-  void Assign(Conn* c, int64_t due, int64_t now) {
+  void Assign(Conn* c, int64_t due, int64_t now, uint16_t req, bool open) {
     c->has_request = true;
     c->due_ns = due;
+    c->req = req;
+    c->open = open;
     c->phase = cfg_.plan->StageAt(due);
     ++sent_;
     ++busy_;
@@ -321,8 +369,8 @@ class Worker::Impl {
     stats_.last_send_ns = now;
     c->first_byte = false;
     c->write_off = 0;
-    c->parser.Reset(cfg_.no_body);
-    if (cfg_.model == LoadModel::kOpen) {
+    c->parser.Reset(cfg_.requests[c->req].no_body);
+    if (c->open) {
       int64_t lag = now - c->due_ns;
       stats_.send_lag.Record(std::max<int64_t>(lag, 0) / 1000);
       if (lag > kLateSendNs) ++stats_.late_sends;
@@ -331,7 +379,7 @@ class Worker::Impl {
   }
 
   void WriteSome(Conn* c, int64_t now) {
-    const std::string& req = *cfg_.request;
+    const std::string& req = *cfg_.requests[c->req].bytes;
     while (c->write_off < req.size()) {
       ssize_t n = Sys().write(c->fd.get(), req.data() + c->write_off, req.size() - c->write_off);
       if (n > 0) {
@@ -368,7 +416,7 @@ class Worker::Impl {
           InflightRemove(c);
           --busy_;
           c->has_request = false;
-          CountRequestFailure(c->phase);  // the errno is counted by ConnectFailed
+          CountRequestFailure(c->phase, c->req, now);  // the errno is counted by ConnectFailed
         }
         ConnectFailed(c, err, now);
         AfterFree(now);
@@ -466,17 +514,27 @@ class Worker::Impl {
     PhaseStats& ph = stats_.phases[size_t(c->phase)];
     ++ph.requests;
     if (error) ++ph.errors;
-    ph.latency_uncorrected.Record(uncorrected_us);
-    ph.latency_corrected.Record(corrected_us);
+    if (per_phase_) {
+      // One phase: the engine copies the run's histograms instead (two records saved).
+      ph.latency_uncorrected.Record(uncorrected_us);
+      ph.latency_corrected.Record(corrected_us);
+    }
+    LiveCell& cell = Cell(c->phase, c->req, now);
+    ++cell.requests;
+    if (error) ++cell.errors;
+    cell.uncorrected->Record(uncorrected_us);
+    cell.corrected->Record(corrected_us);
     if (!reuse) {
       Close(c, now);
       return;
     }
-    if (cfg_.model == LoadModel::kClosed && sending_ && busy_ < ClosedTargetCached(now)) {
+    if (has_closed_ && !c->open && sending_ && busy_ < ClosedTargetCached(now) &&
+        (!has_open_ || cfg_.plan->ModelAt(now) == LoadModel::kClosed)) {
       ++busy_;
       ++sent_;
       c->has_request = true;
       c->due_ns = now;
+      c->req = PickRequest(closed_seq_++);
       c->phase = cfg_.plan->StageAt(now);
       InflightPush(c);
       Send(c, now);
@@ -500,8 +558,12 @@ class Worker::Impl {
   // model's backlog may use it at once, and the closed model reopens a
   // connection the server closed without waiting for the next tick.
   void AfterFree(int64_t now) {
-    if (!sending_ || (cfg_.model == LoadModel::kOpen && next_due_ >= 0)) return;
-    Dispatch(now);
+    if (!sending_) return;
+    if (has_open_ && next_due_ < 0 && next_k_ < total_) {
+      Dispatch(now);  // the open backlog takes the connection first
+    } else if (has_closed_ && cfg_.plan->ModelAt(now) == LoadModel::kClosed) {
+      Dispatch(now);
+    }
   }
 
   // Sending can fail and close connections, which calls AfterFree: the guard
@@ -509,34 +571,88 @@ class Worker::Impl {
   void Dispatch(int64_t now) {
     if (dispatching_) return;
     dispatching_ = true;
-    if (cfg_.model == LoadModel::kOpen) {
-      DispatchOpen(now);
-    } else {
-      DispatchClosed(now);
-    }
+    if (has_open_) DispatchOpen(now);
+    if (has_closed_) DispatchClosed(now);
     dispatching_ = false;
   }
 
-  void CountRequestFailure(int phase) {
+  // Request of the mix for sequence number `seq` (the global request number in the open
+  // model, a per-worker counter in the closed one).  A golden-ratio sequence instead of
+  // random draws: every window of the run gets the weights' shares almost exactly.
+  uint16_t PickRequest(uint64_t seq) const {
+    if (cfg_.requests.size() == 1) return 0;
+    double u = double(seq) * 0.6180339887498949;
+    u -= std::floor(u);
+    const auto& cw = cfg_.cumulative_weights;
+    size_t i = size_t(std::upper_bound(cw.begin(), cw.end(), u) - cw.begin());
+    return uint16_t(std::min(i, cw.size() - 1));
+  }
+
+  void CountRequestFailure(int phase, uint16_t req, int64_t now) {
     ++stats_.failed;
     ++stats_.phases[size_t(phase)].requests;
     ++stats_.phases[size_t(phase)].errors;
+    LiveCell& cell = Cell(phase, req, now);
+    ++cell.requests;
+    ++cell.errors;
   }
 
-  void RecordFailure(int phase, NetError e) {
-    CountRequestFailure(phase);
+  void RecordFailure(int phase, uint16_t req, NetError e, int64_t now) {
+    CountRequestFailure(phase, req, now);
     ++stats_.net_errors[size_t(e)];
   }
 
   // A request whose connection failed to open (the errno is already counted).
-  void FailUnsent(int64_t due) { CountRequestFailure(cfg_.plan->StageAt(due)); }
+  void FailUnsent(int64_t due, uint16_t req, int64_t now) {
+    CountRequestFailure(cfg_.plan->StageAt(due), req, now);
+  }
+
+  // ---- reporting intervals ------------------------------------------------
+  // The cell of (phase, request) in the interval that holds `now` (completion time).
+  LiveCell& Cell(int phase, uint16_t req, int64_t now) {
+    if (now >= interval_end_ns_) RollInterval(now);
+    LiveCell& cell = cells_[size_t(phase) * cfg_.requests.size() + req];
+    if (!cell.live) {
+      cell.live = true;
+      cell.corrected.emplace(*interval_proto_);
+      cell.uncorrected.emplace(*interval_proto_);
+      live_.push_back(&cell);
+    }
+    return cell;
+  }
+
+  // Hands the finished interval's cells to the engine and starts the one holding `now`.
+  void RollInterval(int64_t now) {
+    HandOver(/*final=*/false);
+    interval_index_ = std::max<int64_t>(now, 0) / cfg_.interval_ns;
+    interval_end_ns_ = (interval_index_ + 1) * cfg_.interval_ns;
+    owner_.frontier_.store(interval_index_, std::memory_order_release);
+  }
+
+  void HandOver(bool final) {
+    WorkerInterval wi;
+    wi.index = interval_index_;
+    for (LiveCell* lc : live_) {
+      const size_t pos = size_t(lc - cells_.data());
+      wi.cells.push_back(IntervalCell{int(pos / cfg_.requests.size()),
+                                      int(pos % cfg_.requests.size()), lc->requests, lc->errors,
+                                      std::move(*lc->corrected), std::move(*lc->uncorrected)});
+      *lc = LiveCell{};
+    }
+    live_.clear();
+    {
+      std::lock_guard<std::mutex> lock(owner_.intervals_mu_);
+      if (!wi.cells.empty()) owner_.intervals_.push_back(std::move(wi));
+    }
+    if (final) owner_.frontier_.store(INT64_MAX, std::memory_order_release);
+  }
 
   void Fail(Conn* c, NetError e, int64_t now) {
     if (c->has_request) {
       InflightRemove(c);
       --busy_;
       c->has_request = false;
-      RecordFailure(c->phase, e);
+      RecordFailure(c->phase, c->req, e, now);
     }
     Close(c, now);
   }
@@ -546,7 +662,7 @@ class Worker::Impl {
       InflightRemove(c);
       --busy_;
       c->has_request = false;
-      CountRequestFailure(c->phase);
+      CountRequestFailure(c->phase, c->req, now);
       ++stats_.parse_errors[std::min<size_t>(size_t(e), stats_.parse_errors.size() - 1)];
     }
     Close(c, now);
@@ -564,7 +680,9 @@ class Worker::Impl {
   }
 
   void ExpireTimeouts(int64_t now) {
-    while (head_ && now - head_->send_ns >= cfg_.timeout_ns) Fail(head_, NetError::kTimeout, now);
+    for (Lane& l : lanes_) {
+      while (l.head && now - l.head->send_ns >= l.timeout_ns) Fail(l.head, NetError::kTimeout, now);
+    }
   }
 
   void Publish() {
@@ -573,6 +691,7 @@ class Worker::Impl {
     progress_.inflight.store(inflight_, std::memory_order_relaxed);
   }
 
+  Worker& owner_;
   const WorkerConfig cfg_;
   int64_t start_ns_ = 0;
   LoadStats& stats_;
@@ -582,8 +701,9 @@ class Worker::Impl {
   std::vector<char> buf_;
   Conn* idle_ = nullptr;
   Conn* closed_ = nullptr;
-  Conn* head_ = nullptr;
-  Conn* tail_ = nullptr;
+  const bool has_open_, has_closed_, per_phase_;
+  std::vector<Lane> lanes_;
+  int64_t max_timeout_ns_ = 0;
   uint64_t inflight_ = 0;
   int busy_ = 0;
   uint64_t sent_ = 0;
@@ -597,15 +717,29 @@ class Worker::Impl {
   // Closed model.
   int cached_target_ = 0;
   int64_t target_valid_until_ = 0;
+  uint64_t closed_seq_ = 0;
+  // Reporting intervals.
+  std::vector<LiveCell> cells_;  // phase-major: [phase * requests + request]
+  std::vector<LiveCell*> live_;  // cells touched in the current interval
+  std::optional<Histogram> interval_proto_;
+  int64_t interval_index_ = 0;
+  int64_t interval_end_ns_ = 0;  // 0: the first Cell() or loop turn starts interval 0..
 };
 
 Worker::Worker(const WorkerConfig& config)
     : impl_(nullptr), stats_(config.plan ? config.plan->stages().size() : 1) {
-  impl_ = std::make_unique<Impl>(config, stats_, progress_);
+  impl_ = std::make_unique<Impl>(*this, config, stats_, progress_);
 }
 
 Worker::~Worker() = default;
 
 Status Worker::Run(int64_t start_ns) { return impl_->Run(start_ns); }
+
+std::vector<WorkerInterval> Worker::TakeIntervals() {
+  std::lock_guard<std::mutex> lock(intervals_mu_);
+  std::vector<WorkerInterval> out;
+  out.swap(intervals_);
+  return out;
+}
 
 }  // namespace vitals

@@ -9,14 +9,22 @@
 // time) or, after --timeout, is dropped and counted.
 // Closed model: the worker keeps its share of the plan's connection level
 // busy; each connection sends the next request when the previous answer
-// arrives.
+// arrives.  A plan may mix models stage by stage (LoadPlan::ModelAt); a
+// connection freed by a closed stage serves the open schedule and back.
 //
-// Thread-safety: Run() on one thread; progress() may be read from any thread.
+// Intervals: each completion (or failure) is also counted in the cell (phase of
+// its intended send, request of the mix) of the reporting interval holding its
+// completion time; finished intervals are handed to the engine under a mutex
+// about once per interval, the only lock a worker ever takes.
+//
+// Thread-safety: Run() on one thread; progress(), TakeIntervals() and
+// frontier() from any thread.
 #pragma once
 
 #include <atomic>
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -28,11 +36,30 @@
 
 namespace vitals {
 
-enum class LoadModel { kOpen, kClosed };
+// One request of the mix (a scenario's weighted requests, or the single URL).
+struct WorkerRequest {
+  const std::string* bytes = nullptr;  // borrowed request bytes
+  bool no_body = false;                // HEAD: responses have no body
+  int64_t timeout_ns = 10'000'000'000;
+};
+
+// One (phase, request) cell of a reporting interval, as a worker hands it to the engine.
+struct IntervalCell {
+  int phase = 0;
+  int request = 0;
+  uint64_t requests = 0, errors = 0;
+  Histogram corrected, uncorrected;  // interval histogram config (WorkerConfig)
+};
+
+// Everything one worker saw complete in interval `index` ([index, index + 1) * interval_ns
+// from the run start); only cells with requests.
+struct WorkerInterval {
+  int64_t index = 0;
+  std::vector<IntervalCell> cells;
+};
 
 struct WorkerConfig {
-  LoadModel model = LoadModel::kClosed;
-  const LoadPlan* plan = nullptr;  // borrowed; outlives the worker
+  const LoadPlan* plan = nullptr;  // borrowed; outlives the worker; stages carry the model
   // Open model: this worker sends global requests k = offset + j * stride.
   uint64_t offset = 0;
   uint64_t stride = 1;
@@ -43,13 +70,18 @@ struct WorkerConfig {
   int connections = 1;        // opened at start
   int max_connections = 1;    // upper bound (open model grows up to it)
   uint64_t max_requests = 0;  // 0 = unlimited; this worker's share
-  int64_t timeout_ns = 10'000'000'000;
   sockaddr_storage addr{};
   socklen_t addr_len = 0;
-  const std::string* request = nullptr;     // borrowed request bytes
-  bool no_body = false;                     // HEAD: responses have no body
+  // The request mix: request i is chosen with probability weight i / sum (cumulative
+  // weights normalised to end at 1).  Non-empty; at most kMaxRequests.
+  std::vector<WorkerRequest> requests;
+  std::vector<double> cumulative_weights;
+  int64_t interval_ns = 1'000'000'000;      // reporting interval
+  HistogramConfig interval_histogram;       // config of the per-interval histograms
   const std::atomic<bool>* stop = nullptr;  // set by the engine on SIGINT / abort
 };
+
+inline constexpr size_t kMaxRequests = 1000;
 
 // Counters a worker publishes ~10 times a second for live progress.
 struct WorkerProgress {
@@ -72,12 +104,20 @@ class Worker {
   LoadStats& stats() { return stats_; }
   const WorkerProgress& progress() const { return progress_; }
 
+  // Reporting intervals, handed over about once per interval (any thread).  Every interval
+  // with index < frontier() has been handed over (frontier() is INT64_MAX once Run returned).
+  std::vector<WorkerInterval> TakeIntervals();
+  int64_t frontier() const { return frontier_.load(std::memory_order_acquire); }
+
  private:
   struct Conn;
   class Impl;
   std::unique_ptr<Impl> impl_;
   LoadStats stats_;
   WorkerProgress progress_;
+  std::mutex intervals_mu_;
+  std::vector<WorkerInterval> intervals_;  // guarded by intervals_mu_
+  std::atomic<int64_t> frontier_{0};
 };
 
 }  // namespace vitals

@@ -262,3 +262,122 @@ TEST(Engine, BadOptionsAreUsageErrors) {
 
 }  // namespace
 }  // namespace vitals
+
+namespace vitals {
+namespace {
+
+BadServer* OkServer() {
+  return new BadServer(
+      [](int fd, int) { return Send(fd, "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"); });
+}
+
+TEST(EngineIntervals, IntervalsAddUpToTheRunAndStreamToTheSink) {
+  std::unique_ptr<BadServer> s(OkServer());
+  LoadOptions o;
+  o.url = s->url();
+  o.model = LoadModel::kOpen;
+  o.threads = 2;
+  o.connections = 4;
+  o.interval_ns = 200'000'000;
+  o.stages = {Stage{"a", 600'000'000, 500, 500}, Stage{"b", 400'000'000, 250, 250}};
+  std::vector<IntervalSample> streamed;
+  o.on_interval = [&](const std::vector<IntervalSample>& v) {
+    streamed.insert(streamed.end(), v.begin(), v.end());
+    return Status::Ok();
+  };
+  LoadResult r = MustRun(o);
+  EXPECT_EQ(r.requests, 400u);
+  uint64_t sum = 0, in_a = 0;
+  for (const IntervalSample& x : streamed) {
+    sum += x.requests;
+    if (x.phase == "a") in_a += x.requests;
+    EXPECT_EQ(x.request, "");
+  }
+  EXPECT_EQ(sum, r.requests);
+  EXPECT_EQ(in_a, r.phases[0].requests);
+  EXPECT_EQ(streamed.size(), r.intervals.size());
+  EXPECT_GE(streamed.size(), 5u);
+  // Time order, and 200 ms long.
+  for (size_t i = 1; i < streamed.size(); ++i) {
+    EXPECT_GE(streamed[i].start_s, streamed[i - 1].start_s);
+  }
+  EXPECT_DOUBLE_EQ(streamed[0].length_s, 0.2);
+}
+
+TEST(EngineIntervals, MixedModelsAndWeightedRequests) {
+  std::unique_ptr<BadServer> s(OkServer());
+  auto url = ParseUrl(s->url());
+  ASSERT_TRUE(url.ok());
+  LoadOptions o;
+  o.url = s->url();
+  o.threads = 1;
+  o.connections = 2;
+  o.max_connections = 8;
+  Url other = *url;
+  other.target = "/other";
+  o.requests = {LoadRequest{"home", *url, RequestSpec{}, 3, 0},
+                LoadRequest{"other", other, RequestSpec{}, 1, 0}};
+  o.stages = {Stage{"closed", 300'000'000, 2, 2, LoadModel::kClosed},
+              Stage{"open", 500'000'000, 400, 400, LoadModel::kOpen}};
+  LoadResult r = MustRun(o);
+  EXPECT_EQ(r.model, "mixed");
+  ASSERT_EQ(r.phases.size(), 2u);
+  EXPECT_EQ(r.phases[0].model, "closed");
+  EXPECT_GT(r.phases[0].requests, 20u);
+  EXPECT_EQ(r.phases[1].requests, 200u);  // the open schedule, exactly
+  uint64_t home = 0, other_n = 0;
+  for (const IntervalSample& x : r.intervals) {
+    if (x.phase != "open") continue;
+    if (x.request == "home") home += x.requests;
+    if (x.request == "other") other_n += x.requests;
+  }
+  EXPECT_EQ(home + other_n, 200u);
+  EXPECT_NEAR(double(home) / 200.0, 0.75, 0.02);
+}
+
+TEST(EngineIntervals, RequestsOnDifferentHostsAreRefused) {
+  LoadOptions o;
+  o.stages = {Stage{"a", 100'000'000, 1, 1}};
+  o.requests = {LoadRequest{"a", *ParseUrl("http://127.0.0.1:1000/"), RequestSpec{}, 1, 0},
+                LoadRequest{"b", *ParseUrl("http://127.0.0.1:2000/"), RequestSpec{}, 1, 0}};
+  auto r = RunLoad(o, nullptr, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_NE(r.status().message().find("one run loads one host:port"), std::string::npos)
+      << r.status().message();
+}
+
+TEST(EngineIntervals, AbortOnFailStopsTheRun) {
+  BadServer s(
+      [](int fd, int) { return Send(fd, "HTTP/1.1 500 Oops\r\nContent-Length: 0\r\n\r\n"); });
+  LoadOptions o;
+  o.url = s.url();
+  o.model = LoadModel::kOpen;
+  o.threads = 1;
+  o.connections = 2;
+  o.interval_ns = 200'000'000;
+  o.stages = {Stage{"a", 20'000'000'000, 200, 200}};
+  auto t = ParseThreshold("errors<10");
+  ASSERT_TRUE(t.ok());
+  t->abort_on_fail = true;
+  o.thresholds = {*t};
+  LoadResult r = MustRun(o);
+  EXPECT_TRUE(r.interrupted);
+  EXPECT_LT(r.duration_s, 3.0);
+  EXPECT_NE(r.aborted_by.find("errors<10"), std::string::npos) << r.aborted_by;
+}
+
+TEST(EngineIntervals, AFailingSinkStopsTheRunWithItsError) {
+  std::unique_ptr<BadServer> s(OkServer());
+  LoadOptions o = Closed(s->url(), 0, 1);
+  o.stages = {Stage{"main", 5'000'000'000, 1, 1}};
+  o.interval_ns = 100'000'000;
+  o.on_interval = [](const std::vector<IntervalSample>&) { return Status::Io("disk full (test)"); };
+  auto t0 = std::chrono::steady_clock::now();
+  auto r = RunLoad(o, nullptr, nullptr);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().message(), "disk full (test)");
+  EXPECT_LT(std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count(), 3.0);
+}
+
+}  // namespace
+}  // namespace vitals
