@@ -31,7 +31,7 @@
 #include "rules/evaluate.h"
 #include "rules/format.h"
 #include "rules/loader.h"
-#include "rules/redact.h"
+#include "core/redact.h"
 
 namespace vitals::cli {
 namespace {
@@ -74,7 +74,7 @@ std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
     PrometheusOptions o;
     o.url = url;
     o.window_ns = f.window_ns;
-    jobs.push_back({"prometheus", MaskSecrets(url), [o] { return CollectPrometheus(o); }});
+    jobs.push_back({"prometheus", RedactSecrets(url), [o] { return CollectPrometheus(o); }});
   }
 
   // --- postgres ---
@@ -82,7 +82,7 @@ std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
     PostgresOptions o;
     o.dsn = f.postgres;
     o.window_ns = f.window_ns;
-    jobs.push_back({"postgres", MaskSecrets(f.postgres), [o] { return CollectPostgres(o); }});
+    jobs.push_back({"postgres", RedactSecrets(f.postgres), [o] { return CollectPostgres(o); }});
   }
 
   // --- redis ---
@@ -90,7 +90,7 @@ std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
     RedisOptions o;
     o.url = f.redis;
     o.window_ns = f.window_ns;
-    jobs.push_back({"redis", MaskSecrets(f.redis), [o] { return CollectRedis(o); }});
+    jobs.push_back({"redis", RedactSecrets(f.redis), [o] { return CollectRedis(o); }});
   }
 
   return jobs;

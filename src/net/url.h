@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 
+#include "core/redact.h"  // RedactSecrets, used with URLs everywhere
 #include "core/status.h"
 
 namespace vitals {
@@ -57,12 +58,5 @@ struct ResolvedAddress {
 // Resolves url.host: numeric literals without any lookup, then getaddrinfo
 // (first TCP result).  Errors: Unavailable "cannot resolve host 'h': ...".
 Result<ResolvedAddress> Resolve(const Url& url);
-
-// Masks passwords in any text that may hold URLs or DSNs, for logs and error
-// messages: "scheme://user:pass@host" -> "scheme://user:***@host", and
-// libpq key/values "password=secret" / "password='a b'" -> "password=***"
-// (also matches keys ending in "password", e.g. sslpassword, and URL query
-// parameters "?password=..."). Everything else is copied unchanged.
-std::string RedactSecrets(std::string_view text);
 
 }  // namespace vitals

@@ -5,7 +5,7 @@
 // lines and a one-line summary.  Markdown: a table of all findings, then one
 // details section each.  JSON keys are stable (documented in docs/rules.md):
 //   {"findings": [...], "limited": [...], "errors": [...], "summary": {...}}
-// Every error message passes through MaskSecrets before it is rendered.
+// Every error message passes through RedactSecrets before it is rendered.
 //
 // Thread-safety: pure functions.
 #pragma once

@@ -1,7 +1,7 @@
 #include <nlohmann/json.hpp>
 
 #include "rules/format.h"
-#include "rules/redact.h"
+#include "core/redact.h"
 
 namespace vitals {
 namespace {
@@ -9,7 +9,7 @@ namespace {
 nlohmann::json NotesJson(const std::vector<CheckNote>& notes, const char* key) {
   auto arr = nlohmann::json::array();
   for (const auto& n : notes) {
-    arr.push_back({{"component", n.component}, {key, MaskSecrets(n.message)}});
+    arr.push_back({{"component", n.component}, {key, RedactSecrets(n.message)}});
   }
   return arr;
 }

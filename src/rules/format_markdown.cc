@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
 #include "rules/format.h"
-#include "rules/redact.h"
+#include "core/redact.h"
 
 namespace vitals {
 namespace {
@@ -52,14 +52,14 @@ std::string FormatReportMarkdown(const CheckReport& r) {
   if (!r.limited.empty()) {
     out += "### Limited checks\n\n";
     for (const auto& n : r.limited) {
-      out += fmt::format("- {}: {}\n", n.component, MaskSecrets(n.message));
+      out += fmt::format("- {}: {}\n", n.component, RedactSecrets(n.message));
     }
     out += "\n";
   }
   if (!r.errors.empty()) {
     out += "### Could not check\n\n";
     for (const auto& n : r.errors) {
-      out += fmt::format("- {}: {}\n", n.component, MaskSecrets(n.message));
+      out += fmt::format("- {}: {}\n", n.component, RedactSecrets(n.message));
     }
     out += "\n";
   }

@@ -3,7 +3,7 @@
 #include <fmt/format.h>
 
 #include "rules/format.h"
-#include "rules/redact.h"
+#include "core/redact.h"
 
 namespace vitals {
 
@@ -64,11 +64,11 @@ std::string FormatReportText(const CheckReport& r, bool color) {
   }
   if (!r.limited.empty() || !r.errors.empty()) out += "\n";
   for (const auto& n : r.limited) {
-    out += fmt::format("limited: {}: {}\n", n.component, MaskSecrets(n.message));
+    out += fmt::format("limited: {}: {}\n", n.component, RedactSecrets(n.message));
   }
   for (const auto& n : r.errors) {
     out += st.Wrap("1;31", "could not check:") +
-           fmt::format(" {}: {}\n", n.component, MaskSecrets(n.message));
+           fmt::format(" {}: {}\n", n.component, RedactSecrets(n.message));
   }
   std::vector<std::string> checked;
   for (const auto& c : r.components) {
