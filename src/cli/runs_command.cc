@@ -42,16 +42,6 @@ int Fail(const std::string& cmd, const Status& st) {
              : kExitFailure;
 }
 
-std::string LocalTime(int64_t unix_ms) {
-  if (unix_ms <= 0) return "-";
-  const time_t secs = time_t(unix_ms / 1000);
-  tm t{};
-  localtime_r(&secs, &t);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &t);
-  return buf;
-}
-
 std::string Iso8601Utc(int64_t unix_ms) {
   const time_t secs = time_t(unix_ms / 1000);
   tm t{};
@@ -117,7 +107,7 @@ std::string FormatList(const std::vector<RunInfo>& runs) {
     const std::string p99 = r.has_latency ? FormatDurationUs(r.p99_us) : "-";
     const std::string errors = fmt::format("{} ({:.2f}%)", r.errors, r.error_rate * 100);
     out += fmt::format("{:<20} {:<19} {:<10} {:<36} {:<6} {:>9} {:>9} {:>8} {:>8} {:>14}\n", r.id,
-                       LocalTime(r.started_unix_ms), r.DisplayStatus(), Clip(r.target, 36),
+                       FormatLocalTimeMs(r.started_unix_ms), r.DisplayStatus(), Clip(r.target, 36),
                        r.model.empty() ? "-" : r.model, r.requests,
                        fmt::format("{:.1f}/s", r.rate_achieved), p95, p99, errors);
   }
@@ -129,7 +119,7 @@ std::string FormatStoredFooter(const StoredRun& run) {
   const RunInfo& r = run.info;
   std::string out = "\n";
   out += fmt::format("  stored: {}  started {}  finished {}\n", r.DisplayStatus(),
-                     LocalTime(r.started_unix_ms), LocalTime(r.finished_unix_ms));
+                     FormatLocalTimeMs(r.started_unix_ms), FormatLocalTimeMs(r.finished_unix_ms));
   out += fmt::format("  host {} ({} cores, {}), vitals {}\n", r.env.host, r.env.cores, r.env.kernel,
                      r.env.vitals_version);
   if (!r.tags.empty()) {

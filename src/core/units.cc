@@ -1,5 +1,7 @@
 #include "core/units.h"
 
+#include <ctime>
+
 #include <cerrno>
 #include <charconv>
 #include <cmath>
@@ -86,5 +88,24 @@ std::string FormatDurationUs(double us) {
   if (us < 1e6) return sig3(us / 1e3) + "ms";
   return sig3(us / 1e6) + "s";
 }
+
+namespace {
+std::string FormatTimeMs(int64_t unix_ms, bool utc) {
+  if (unix_ms <= 0) return "-";
+  const time_t secs = time_t(unix_ms / 1000);
+  tm t{};
+  if (utc) {
+    gmtime_r(&secs, &t);
+  } else {
+    localtime_r(&secs, &t);
+  }
+  char buf[40];
+  std::strftime(buf, sizeof buf, utc ? "%Y-%m-%d %H:%M:%S UTC" : "%Y-%m-%d %H:%M:%S", &t);
+  return buf;
+}
+}  // namespace
+
+std::string FormatLocalTimeMs(int64_t unix_ms) { return FormatTimeMs(unix_ms, false); }
+std::string FormatUtcTimeMs(int64_t unix_ms) { return FormatTimeMs(unix_ms, true); }
 
 }  // namespace vitals

@@ -28,5 +28,9 @@ Result<int64_t> ParseInt(std::string_view text);
 
 // Human form of a duration, 3 significant digits: "950us", "1.25ms", "2.00s".
 std::string FormatDurationUs(double us);
+// A Unix time in milliseconds as "YYYY-MM-DD HH:MM:SS" in local time, or in UTC with " UTC"
+// appended; "-" when unix_ms <= 0 (unknown).
+std::string FormatLocalTimeMs(int64_t unix_ms);
+std::string FormatUtcTimeMs(int64_t unix_ms);
 
 }  // namespace vitals

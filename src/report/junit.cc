@@ -62,17 +62,17 @@ std::string IsoTime(int64_t unix_ms) {
 
 }  // namespace
 
-std::string ThresholdsJUnitXml(const std::vector<ThresholdVerdict>& verdicts,
-                               const JUnitRunInfo& info) {
+std::string JUnitXml(const std::string& suite_name, const std::vector<JUnitCase>& cases,
+                     const JUnitRunInfo& info) {
   int failures = 0;
-  for (const ThresholdVerdict& v : verdicts) failures += v.ok ? 0 : 1;
-  const size_t n = verdicts.size();
+  for (const JUnitCase& c : cases) failures += c.ok ? 0 : 1;
+  const size_t n = cases.size();
   std::string x = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n";
   x += fmt::format("<testsuites name=\"vitals\" tests=\"{}\" failures=\"{}\">\n", n, failures);
   x += fmt::format(
-      "  <testsuite name=\"vitals thresholds\" tests=\"{}\" failures=\"{}\" "
+      "  <testsuite name=\"{}\" tests=\"{}\" failures=\"{}\" "
       "errors=\"0\" skipped=\"0\" time=\"{:.3f}\"",
-      n, failures, info.duration_s);
+      XmlEscape(suite_name), n, failures, info.duration_s);
   if (info.started_unix_ms > 0)
     x += fmt::format(" timestamp=\"{}\"", IsoTime(info.started_unix_ms));
   x += ">\n";
@@ -86,22 +86,37 @@ std::string ThresholdsJUnitXml(const std::vector<ThresholdVerdict>& verdicts,
     }
     x += "    </properties>\n";
   }
-  for (const ThresholdVerdict& v : verdicts) {
-    x += fmt::format("    <testcase name=\"{}\" classname=\"vitals.thresholds\" time=\"0\"",
-                     XmlEscape(v.expr));
-    if (v.ok) {
-      x += fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n",
-                       XmlEscape(v.message));
+  for (const JUnitCase& c : cases) {
+    x += fmt::format("    <testcase name=\"{}\" classname=\"{}\" time=\"0\"", XmlEscape(c.name),
+                     XmlEscape(c.classname));
+    if (c.ok) {
+      x +=
+          fmt::format(">\n      <system-out>{}</system-out>\n    </testcase>\n", XmlEscape(c.text));
       continue;
     }
-    // The message attribute is what CI summaries show: lead with the value.
-    std::string summary = v.has_value ? fmt::format("{} = {}", v.expr, v.value_text) : v.message;
     x += fmt::format(">\n      <failure message=\"{}\" type=\"{}\">{}</failure>\n    </testcase>\n",
-                     XmlEscape(summary), v.has_value ? "threshold" : "no_data",
-                     XmlEscape(v.message));
+                     XmlEscape(c.failure_message), XmlEscape(c.failure_type), XmlEscape(c.text));
   }
   x += "  </testsuite>\n</testsuites>\n";
   return x;
+}
+
+std::string ThresholdsJUnitXml(const std::vector<ThresholdVerdict>& verdicts,
+                               const JUnitRunInfo& info) {
+  std::vector<JUnitCase> cases;
+  cases.reserve(verdicts.size());
+  for (const ThresholdVerdict& v : verdicts) {
+    JUnitCase c;
+    c.name = v.expr;
+    c.classname = "vitals.thresholds";
+    c.ok = v.ok;
+    c.text = v.message;
+    // The message attribute is what CI summaries show: lead with the value.
+    c.failure_message = v.has_value ? fmt::format("{} = {}", v.expr, v.value_text) : v.message;
+    c.failure_type = v.has_value ? "threshold" : "no_data";
+    cases.push_back(std::move(c));
+  }
+  return JUnitXml("vitals thresholds", cases, info);
 }
 
 }  // namespace vitals

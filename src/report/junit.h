@@ -36,6 +36,20 @@ struct JUnitRunInfo {
 std::string ThresholdsJUnitXml(const std::vector<ThresholdVerdict>& verdicts,
                                const JUnitRunInfo& info);
 
+// One test case of a generic suite (`vitals gate --junit FILE`: one per gate rule).
+struct JUnitCase {
+  std::string name;
+  std::string classname;  // e.g. "vitals.gate"
+  bool ok = true;
+  std::string failure_message;  // the failure's message attribute (what CI summaries show)
+  std::string failure_type;     // e.g. "regression", "not_testable"
+  std::string text;             // failure body, or system-out of a passing case
+};
+
+// The same document shape as ThresholdsJUnitXml with `suite_name` and arbitrary cases.
+std::string JUnitXml(const std::string& suite_name, const std::vector<JUnitCase>& cases,
+                     const JUnitRunInfo& info);
+
 // Escapes text for an XML attribute value or element content.
 std::string XmlEscape(std::string_view text);
 

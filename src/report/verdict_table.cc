@@ -5,18 +5,14 @@
 #include <fmt/format.h>
 
 namespace vitals {
-namespace {
 
-// The last column: where the worst window was, or why there was no value.
-std::string Detail(const ThresholdVerdict& v) {
+std::string VerdictDetail(const ThresholdVerdict& v) {
   if (!v.has_value) return v.message;
   if (!v.window) return "";
   if (v.windows == 0) return fmt::format("{:g}-{:g}s", v.window->start_s, v.window->end_s);
   return fmt::format("worst {:g}-{:g}s, {} of {} failed", v.window->start_s, v.window->end_s,
                      v.windows_failed, v.windows);
 }
-
-}  // namespace
 
 std::string FormatVerdictTable(const std::vector<ThresholdVerdict>& verdicts) {
   if (verdicts.empty()) return "";
@@ -38,7 +34,7 @@ std::string FormatVerdictTable(const std::vector<ThresholdVerdict>& verdicts) {
   int passed = 0;
   for (const ThresholdVerdict& v : verdicts) {
     passed += v.ok ? 1 : 0;
-    row(v.expr, v.value_text, v.ok ? "ok" : "FAILED", Detail(v));
+    row(v.expr, v.value_text, v.ok ? "ok" : "FAILED", VerdictDetail(v));
   }
   out += fmt::format("{} of {} thresholds passed\n", passed, verdicts.size());
   return out;

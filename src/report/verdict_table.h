@@ -23,4 +23,8 @@ namespace vitals {
 // Empty string when there are no verdicts.
 std::string FormatVerdictTable(const std::vector<ThresholdVerdict>& verdicts);
 
+// The WINDOW column of one verdict: "worst 20-30s, 3 of 51 failed" for "over" thresholds, the
+// message when there was no value, "" otherwise.
+std::string VerdictDetail(const ThresholdVerdict& v);
+
 }  // namespace vitals

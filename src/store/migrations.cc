@@ -103,8 +103,19 @@ CREATE TABLE baselines (
 CREATE INDEX baselines_by_run ON baselines (run_id);
 )sql";
 
+// Version 2: the findings of a run (`vitals check --format json` document), one per run,
+// attached after the run by SetFindings (the demo, or a check run beside a load).
+constexpr const char* kV2 = R"sql(
+CREATE TABLE run_findings (
+  run_id        TEXT PRIMARY KEY REFERENCES runs (id) ON DELETE CASCADE,
+  findings_json TEXT NOT NULL,
+  set_unix_ms   INTEGER NOT NULL
+);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
+    {2, "run findings", kV2},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

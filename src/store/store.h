@@ -29,6 +29,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <utility>
@@ -134,6 +135,8 @@ struct StoredRun {
   std::vector<PhaseResult> phases;                  // in run order; empty until completed
   std::vector<IntervalSummary> interval_summaries;  // always read, in seq order
   std::vector<IntervalSample> intervals;            // decoded when ReadOptions::intervals
+  // The findings document attached with SetFindings (redacted JSON text); "" when none.
+  std::string findings_json;
 };
 
 struct ReadOptions {
@@ -141,6 +144,10 @@ struct ReadOptions {
   // ~184 KiB, so a 1 h run at 1 s intervals needs ~1.3 GiB: read summaries unless you need
   // the full distributions.
   bool intervals = false;
+  // When set, called with each decoded interval in seq order while the run is read, so a
+  // report can digest long runs one interval at a time (memory stays bounded).  The sample
+  // is not kept unless `intervals` is also true.  Called on the GetRun caller's thread.
+  std::function<void(const IntervalSample&)> visit_interval;
 };
 
 struct RunFilter {
@@ -193,6 +200,12 @@ class Store {
                      const std::string& thresholds_json, const std::string& verdict);
   // Status "failed" with the (redacted) reason; keeps the intervals already stored.
   Status MarkFailed(const std::string& run_id, const std::string& reason);
+  // Attaches the findings of a diagnosis to the run `run_name` names (any status), replacing
+  // any earlier ones: `findings_json` is the `vitals check --format json` document, a JSON
+  // object whose "findings" key, when present, is an array (docs/rules.md).  Stored after
+  // RedactSecrets.  InvalidArgument (naming what is wrong) for text that is not such an
+  // object; NotFound for an unknown run.  GetRun returns it as StoredRun::findings_json.
+  Status SetFindings(const std::string& run_name, const std::string& findings_json);
 
   // ---- reading ----
   // Newest first.

@@ -62,7 +62,8 @@ Status ReadPhases(sqlite3* db, const std::string& path, StoredRun* run) {
 Status ReadIntervals(sqlite3* db, const std::string& path, const ReadOptions& options,
                      StoredRun* run) {
   const bool merge = run->info.status != RunStatus::kCompleted;
-  const bool decode = options.intervals || merge;
+  const bool visit = static_cast<bool>(options.visit_interval);
+  const bool decode = options.intervals || merge || visit;
   auto st = Stmt::Prepare(db, path,
                           "SELECT seq, start_s, length_s, phase, request, requests, errors, "
                           "p50_us, p90_us, p95_us, p99_us, max_us, mean_us, latency_corrected, "
@@ -96,15 +97,15 @@ Status ReadIntervals(sqlite3* db, const std::string& path, const ReadOptions& op
       if (merge && s.request.empty()) {
         // Histograms of different configs cannot merge; the engine uses one config, so a
         // mismatch means a damaged or foreign row: report it rather than drop counts.
-        Status a = run->latency_corrected.Add(*c);
-        Status b = run->latency_uncorrected.Add(*u);
+        Status a = AddInto(&run->latency_corrected, *c);
+        Status b = AddInto(&run->latency_uncorrected, *u);
         if (!a.ok() || !b.ok()) {
           return Status::Io(fmt::format(
               "run store '{}': run {}: interval {} has a histogram layout unlike the others", path,
               run->info.id, s.seq));
         }
       }
-      if (options.intervals) {
+      if (options.intervals || visit) {
         IntervalSample sample;
         sample.start_s = s.start_s;
         sample.length_s = s.length_s;
@@ -114,7 +115,8 @@ Status ReadIntervals(sqlite3* db, const std::string& path, const ReadOptions& op
         sample.errors = s.errors;
         sample.latency_corrected = std::move(c).value();
         sample.latency_uncorrected = std::move(u).value();
-        run->intervals.push_back(std::move(sample));
+        if (visit) options.visit_interval(sample);
+        if (options.intervals) run->intervals.push_back(std::move(sample));
       }
     }
     run->interval_summaries.push_back(std::move(s));
@@ -147,6 +149,7 @@ Result<StoredRun> Store::GetRun(const std::string& name, const ReadOptions& opti
   VITALS_RETURN_IF_ERROR(ReadHistograms(db_, path_, &run));
   VITALS_RETURN_IF_ERROR(ReadPhases(db_, path_, &run));
   VITALS_RETURN_IF_ERROR(ReadIntervals(db_, path_, options, &run));
+  VITALS_RETURN_IF_ERROR(detail::ReadFindings(db_, path_, &run));
   return run;
 }
 

@@ -31,6 +31,8 @@ extern const char* const kRunInfoColumns;
 RunInfo ReadRunInfo(const Stmt& st);
 // Fills info->tags from run_tags.
 Status ReadTags(sqlite3* db, const std::string& path, RunInfo* info);
+// Fills run->findings_json from run_findings ("" when none was set).
+Status ReadFindings(sqlite3* db, const std::string& path, StoredRun* run);
 
 // 1..64 characters of [A-Za-z0-9._:-] (run ids) or [A-Za-z0-9._-] (baseline names).
 bool IsValidRunId(std::string_view id);
