@@ -18,5 +18,10 @@ int RunTarget(int argc, char** argv);
 int RunCheck(int argc, char** argv);
 int RunDemo(int argc, char** argv);
 int RunRuns(int argc, char** argv);
+int RunReport(int argc, char** argv);
+int RunBaseline(int argc, char** argv);
+int RunCompare(int argc, char** argv);
+int RunGate(int argc, char** argv);
+int RunHistory(int argc, char** argv);
 
 }  // namespace vitals::cli

@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "integration/check_cli.h"
+#include "integration/require_server.h"
 
 #include <chrono>
 #include <cstdio>
@@ -36,11 +37,6 @@ namespace vitals {
 namespace {
 
 using nlohmann::json;
-
-bool RequireServers() {
-  const char* v = std::getenv("VITALS_REQUIRE_SERVERS");
-  return v != nullptr && std::string(v) == "1";
-}
 
 std::string RandomHex(int n) {
   std::random_device rd;
@@ -154,13 +150,7 @@ class PostgresCheck : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* dsn = std::getenv("VITALS_TEST_PG_DSN");
-    if (dsn == nullptr || *dsn == '\0') {
-      if (RequireServers()) {
-        FAIL() << "VITALS_REQUIRE_SERVERS=1 but VITALS_TEST_PG_DSN is not set; start the server "
-                  "with: source scripts/lib/servers.sh; start_postgres";
-      }
-      GTEST_SKIP() << "VITALS_TEST_PG_DSN not set (source scripts/lib/servers.sh; start_postgres)";
-    }
+    VITALS_REQUIRE_SERVER("VITALS_TEST_PG_DSN", "source scripts/lib/servers.sh; start_postgres");
     admin_dsn_ = dsn;
     db_ = "vitals_t_" + RandomHex(10);
     TestConn admin(admin_dsn_);

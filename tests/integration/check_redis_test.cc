@@ -15,6 +15,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 #include "integration/check_cli.h"
+#include "integration/require_server.h"
 
 #include <atomic>
 #include <chrono>
@@ -40,11 +41,6 @@ namespace vitals {
 namespace {
 
 using nlohmann::json;
-
-bool RequireServers() {
-  const char* v = std::getenv("VITALS_REQUIRE_SERVERS");
-  return v != nullptr && std::string(v) == "1";
-}
 
 struct ContextFree {
   void operator()(redisContext* c) const { redisFree(c); }
@@ -109,13 +105,7 @@ class RedisCheck : public ::testing::Test {
  protected:
   void SetUp() override {
     const char* url = std::getenv("VITALS_TEST_REDIS_URL");
-    if (url == nullptr || *url == '\0') {
-      if (RequireServers()) {
-        FAIL() << "VITALS_REQUIRE_SERVERS=1 but VITALS_TEST_REDIS_URL is not set; start the "
-                  "server with: source scripts/lib/servers.sh; start_redis";
-      }
-      GTEST_SKIP() << "VITALS_TEST_REDIS_URL not set (source scripts/lib/servers.sh; start_redis)";
-    }
+    VITALS_REQUIRE_SERVER("VITALS_TEST_REDIS_URL", "source scripts/lib/servers.sh; start_redis");
     url_ = url;
     auto parsed = ParseRedisUrl(url_);
     ASSERT_TRUE(parsed.ok()) << parsed.status().ToString();

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "integration/child_process.h"
+#include "integration/require_server.h"
 
 namespace vitals {
 namespace {
@@ -37,13 +38,9 @@ std::string NginxUrl() {
   return u ? u : "";
 }
 
-#define REQUIRE_NGINX()                                                            \
-  do {                                                                             \
-    if (NginxUrl().empty()) {                                                      \
-      if (std::getenv("VITALS_REQUIRE_SERVERS")) FAIL() << "no nginx started";     \
-      GTEST_SKIP() << "VITALS_TEST_NGINX_URL not set (scripts/test starts nginx)"; \
-    }                                                                              \
-  } while (0)
+#define REQUIRE_NGINX()                          \
+  VITALS_REQUIRE_SERVER("VITALS_TEST_NGINX_URL", \
+                        "scripts/test starts nginx: source scripts/lib/servers.sh; start_nginx")
 
 // The truth of a stalled service: at 1000 req/s for 10 s with a 500 ms stall
 // every 5 s, 10 % of the intended sends fall inside a stall and wait for its
@@ -151,7 +148,7 @@ TEST(LoadNginx, OpenModelHitsTheAskedRate) {
 TEST(LoadCli, UsageErrorsExitTwoAndSayWhatToFix) {
   std::string out, err;
   EXPECT_EQ(RunVitals({"load"}, &out, &err), 2);
-  EXPECT_THAT(err, HasSubstr("url"));
+  EXPECT_THAT(err, HasSubstr("target is required"));
   EXPECT_EQ(RunVitals({"load", "http://127.0.0.1:1/", "--duration", "10x"}, &out, &err), 2);
   EXPECT_THAT(err, HasSubstr("bad duration '10x'"));
   EXPECT_EQ(RunVitals({"load", "not a url"}, &out, &err), 2);
