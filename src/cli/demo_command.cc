@@ -1,20 +1,36 @@
 // vitals demo: the main job end to end on embedded defaults.  Starts the
-// built-in target in-process on 127.0.0.1 (a lognormal latency profile and a
-// periodic stall), loads it through phases with the open model, and prints
-// the summary, so corrected and uncorrected latencies can be compared on a
-// fresh machine with nothing else running.
+// built-in target in-process on 127.0.0.1 (a lognormal latency profile, 0.2 %
+// errors and a periodic stall), loads it through smoke, ramp, steady and spike
+// phases with the open model and live progress, checks the target's /metrics
+// and the host during the steady phase, records everything in the run store
+// and writes a self-contained HTML report.  Needs nothing else running.
 #include <sys/resource.h>
 
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <optional>
+#include <thread>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/progress_line.h"
+#include "cli/run_outputs.h"
+#include "collect/host.h"
+#include "collect/prometheus.h"
 #include "load/engine.h"
+#include "load/thresholds.h"
+#include "report/html_report.h"
 #include "report/load_summary.h"
+#include "report/report_data.h"
+#include "report/verdict_table.h"
+#include "rules/evaluate.h"
+#include "rules/format.h"
+#include "rules/loader.h"
+#include "store/store.h"
 #include "target/target_server.h"
 
 namespace vitals::cli {
@@ -25,22 +41,61 @@ void OnDemoSignal(int) { g_demo_stop.store(true); }
 
 constexpr int64_t kSec = 1'000'000'000;
 
+// `vitals check --host --prometheus URL/metrics --window W`, in process: the findings report.
+Result<CheckReport> CheckTargetAndHost(const std::string& metrics_url, int64_t window_ns) {
+  auto catalog = LoadRuleCatalog("");
+  if (!catalog.ok()) return catalog.status();
+  CheckReport report;
+  report.components = {"host", "prometheus"};
+  report.window_s = double(window_ns) / 1e9;
+  for (const auto& s : *catalog) report.rules += int(s.rules.size());
+  HostOptions ho;
+  ho.window_ns = window_ns;
+  PrometheusOptions po;
+  po.url = metrics_url;
+  po.window_ns = window_ns;
+  std::optional<Result<Collection>> host, prom;
+  std::thread t([&] { host = CollectHost(ho); });
+  prom = CollectPrometheus(po);
+  t.join();
+  std::vector<Collection> collections;
+  for (auto* r : {&*host, &*prom}) {
+    const std::string component = r == &*host ? "host" : "prometheus";
+    if (!r->ok()) {
+      report.errors.push_back({component, r->status().message()});
+      continue;
+    }
+    for (const auto& l : (*r)->limited) report.limited.push_back({component, l});
+    report.facts += int((*r)->facts.size());
+    collections.push_back(std::move(r->value()));
+  }
+  report.findings = Evaluate(*catalog, collections);
+  return report;
+}
+
 }  // namespace
 
 int RunDemo(int argc, char** argv) {
   CLI::App app{
-      "Run the main job end to end on embedded defaults: start the built-in target, "
-      "load it in phases (smoke, ramp, steady, spike) and print what happened.",
+      "Run the main job end to end on embedded defaults: start the built-in target, load it "
+      "in phases (smoke, ramp, steady, spike) with live progress, check its /metrics and the "
+      "host, store the run and write an HTML report.",
       "vitals demo"};
   double scale = 1.0;
-  std::string json_out;
+  std::string json_out, report_out = "vitals-report.html", store_flag;
+  bool quiet = false;
   app.add_option("--scale", scale,
-                 "multiply every phase duration (0.1 .. 10), e.g. 0.2 for a "
-                 "quick look")
+                 "multiply every phase duration (0.1 .. 10), e.g. 0.2 for a quick look")
       ->capture_default_str()
       ->check(CLI::Range(0.1, 10.0));
+  app.add_option("-o,--report", report_out, "where to write the HTML report")
+      ->capture_default_str();
+  app.add_option("--store", store_flag, "run store (default $VITALS_STORE or ./.vitals/vitals.db)");
   app.add_option("--json", json_out, "also write the result JSON to FILE");
-  app.footer("\nExample:\n  vitals demo            # about 40 s\n  vitals demo --scale 0.25\n");
+  app.add_flag("-q,--quiet", quiet, "no live progress on stderr");
+  app.footer(
+      "\nExamples:\n  vitals demo                 # about 50 s\n  vitals demo --scale 0.25   "
+      "  # a quick look\n\nAfterwards: vitals runs list; vitals report latest -o r.md\n");
   if (int rc = ParseOrExit(app, argc, argv); rc >= 0) return rc;
   const std::string cmd = "vitals demo";
 
@@ -66,40 +121,101 @@ int RunDemo(int argc, char** argv) {
   o.model = LoadModel::kOpen;
   o.threads = 1;
   o.connections = 20;
-  o.max_connections = 200;
+  o.max_connections = 300;
   o.timeout_ns = 5 * kSec;
   o.stages = {Stage{"smoke", dur(5), 20, 20}, Stage{"ramp", dur(10), 20, 400},
               Stage{"steady", dur(20), 400, 400}, Stage{"spike", dur(5), 2000, 2000}};
   o.tags = {{"source", "demo"}};
+  for (const char* expr : {"error_rate<1%", "p(50)<10ms", "p(99)<100ms over 5s"}) {
+    auto t = ParseThreshold(expr);
+    if (!t.ok()) return ReportError(cmd, t.status());
+    o.thresholds.push_back(*t);
+  }
   std::printf(
-      "vitals demo: open model, phases smoke 20 req/s -> ramp to 400 -> steady 400 -> "
-      "spike 2000 (5x), %.0f s\n\n",
+      "vitals demo: open model, phases smoke 20 req/s -> ramp to 400 -> steady 400 -> spike "
+      "2000 (5x), %.0f s; thresholds error_rate<1%%, p(50)<10ms, p(99)<100ms over 5s\n\n",
       40 * scale);
   std::fflush(stdout);
+
+  RunOutputsOptions oo;
+  oo.store_path = ResolveStorePath(store_flag);
+  oo.scenario_name = "demo";
+  oo.config_json = RunConfigJson(o, "demo");
+  auto outputs_or = RunOutputs::Open(oo, &o);
+  if (!outputs_or.ok()) return ReportError(cmd, outputs_or.status());
+  RunOutputs& outputs = **outputs_or;
+  o.on_interval = [&outputs](const std::vector<IntervalSample>& s) {
+    return outputs.OnInterval(s);
+  };
+
+  // The check runs during the steady phase, over a window inside it.
+  const int64_t window_ns = std::max<int64_t>(dur(20) / 2, kSec);
+  std::optional<Result<CheckReport>> check;
+  std::thread checker([&] {
+    const int64_t start_in = dur(5) + dur(10) + dur(20) / 4;
+    for (int64_t slept = 0; slept < start_in && !g_demo_stop.load(); slept += 50'000'000) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    if (g_demo_stop.load()) return;
+    check = CheckTargetAndHost((*server)->url() + "metrics", window_ns);
+  });
+
   std::signal(SIGINT, OnDemoSignal);
   std::signal(SIGPIPE, SIG_IGN);
-  const bool live = isatty(fileno(stderr)) == 1;
-  auto progress = [&](const Progress& p) {
-    if (!live) return;
-    std::fprintf(stderr, "\r\033[K[%s] %5.1fs/%.0fs  %llu req  %llu errors  %llu in flight",
-                 p.phase.c_str(), p.elapsed_s, p.total_s, (unsigned long long)p.requests,
-                 (unsigned long long)p.errors, (unsigned long long)p.inflight);
-    std::fflush(stderr);
-  };
-  auto result = RunLoad(o, &g_demo_stop, progress);
-  if (live) std::fprintf(stderr, "\r\033[K");
+  ProgressLine progress(stderr, quiet);
+  auto result = RunLoad(o, &g_demo_stop, [&](const Progress& p) { progress.Update(p); });
+  progress.Done();
+  checker.join();
   (*server)->Stop();
-  if (!result.ok()) return ReportError(cmd, result.status());
+  if (!result.ok()) {
+    outputs.Fail(result.status().message());
+    return ReportError(cmd, result.status());
+  }
+  std::vector<ThresholdVerdict> verdicts = EvaluateAll(o.thresholds, *result);
+  result->scenario_name = "demo";
+  result->scenario_fingerprint = ScenarioFingerprint(o);
+  result->thresholds_json = ThresholdsJson(verdicts).dump();
+  result->verdict = AllPassed(verdicts) ? "pass" : "fail";
+  if (Status st = outputs.Finish(*result); !st.ok()) return ReportError(cmd, st);
+
   std::fputs(FormatLoadSummary(*result).c_str(), stdout);
   std::printf(
       "\nRead it: the 'corrected' row counts each request from when it was due, so the stalls "
       "show in p99;\nthe 'uncorrected' row (what closed-loop tools print) hides most of them.\n");
+  std::printf("\n%s", FormatVerdictTable(verdicts).c_str());
+  if (!AllPassed(verdicts)) {
+    std::printf(
+        "(the windowed p99 threshold catches the injected stalls; `vitals load` would exit 99 "
+        "here, the demo exits 0)\n");
+  }
+
+  auto store = Store::Open(oo.store_path, Store::OpenMode::kExisting);
+  if (!store.ok()) return ReportError(cmd, store.status());
+  if (check && check->ok()) {
+    const CheckReport& report = check->value();
+    std::printf("\nvitals check --host --prometheus %smetrics (during the steady phase):\n%s",
+                (*server)->url().c_str(), FormatReportText(report, false).c_str());
+    if (Status st = store->SetFindings(outputs.run_id(), FormatReportJson(report)); !st.ok()) {
+      return ReportError(cmd, st);
+    }
+  } else if (check) {
+    std::printf("\nvitals check could not run: %s\n", check->status().message().c_str());
+  }
+
+  auto data = LoadReportData(*store, outputs.run_id());
+  if (!data.ok()) return ReportError(cmd, data.status());
+  if (Status st = WriteTextFile(report_out, RenderHtmlReport(*data)); !st.ok()) {
+    return ReportError(cmd, st);
+  }
   if (!json_out.empty()) {
     if (Status st = WriteTextFile(json_out, ToJson(*result) + "\n"); !st.ok()) {
       return ReportError(cmd, st);
     }
     std::printf("result JSON: %s\n", json_out.c_str());
   }
+  std::printf("\nStored as run %s in %s\nHTML report: %s\n", outputs.run_id().c_str(),
+              oo.store_path.c_str(), report_out.c_str());
+  std::printf("Next: vitals runs list; vitals report latest --format markdown -o run.md\n");
   return kExitOk;
 }
 

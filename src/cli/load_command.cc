@@ -285,6 +285,8 @@ int RunLoad(int argc, char** argv) {
     return ReportError(cmd, result.status());
   }
   std::vector<ThresholdVerdict> verdicts = EvaluateAll(o.thresholds, *result);
+  result->scenario_name = scenario_name;
+  result->scenario_fingerprint = ScenarioFingerprint(o);
   if (!verdicts.empty()) {
     result->thresholds_json = ThresholdsJson(verdicts).dump();
     result->verdict = AllPassed(verdicts) ? "pass" : "fail";

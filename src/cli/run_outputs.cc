@@ -106,6 +106,11 @@ std::string RunConfigJson(const LoadOptions& o, const std::string& scenario_name
   return j.dump();
 }
 
+std::string ScenarioFingerprint(const LoadOptions& o) {
+  auto j = nlohmann::json::parse(RunConfigJson(o, ""), nullptr, false);
+  return j.is_discarded() ? std::string() : j["scenario"]["fingerprint"].get<std::string>();
+}
+
 Result<std::unique_ptr<RunOutputs>> RunOutputs::Open(const RunOutputsOptions& options,
                                                      LoadOptions* load) {
   std::unique_ptr<RunOutputs> out(new RunOutputs(options));

@@ -35,6 +35,8 @@ struct RunOutputsOptions {
 // target that moved port still compare.  `vitals compare` / `gate` refuse two runs whose
 // fingerprints differ.
 std::string RunConfigJson(const LoadOptions& o, const std::string& scenario_name);
+// The fingerprint alone (the same 16 hex digits RunConfigJson stores).
+std::string ScenarioFingerprint(const LoadOptions& o);
 
 class RunOutputs {
  public:

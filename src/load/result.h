@@ -74,6 +74,9 @@ struct LoadResult {
   std::vector<IntervalSample> intervals;
   std::vector<std::pair<std::string, std::string>> tags;
   std::string aborted_by;  // the abort_on_fail threshold that stopped the run, or ""
+  // What makes runs comparable (set by the CLI; see cli/run_outputs.h RunConfigJson): the
+  // scenario's name and fingerprint.  Written as "scenario" in the JSON when set.
+  std::string scenario_name, scenario_fingerprint;
   // Set by the caller after EvaluateAll: the "thresholds" JSON array ("" = none) and
   // "pass" / "fail" ("" = no thresholds).
   std::string thresholds_json;

@@ -111,6 +111,9 @@ std::string ToJson(const LoadResult& r, int indent) {
   }
   if (!r.verdict.empty()) j["verdict"] = r.verdict;
   if (!r.aborted_by.empty()) j["aborted_by"] = r.aborted_by;
+  if (!r.scenario_fingerprint.empty()) {
+    j["scenario"] = {{"name", r.scenario_name}, {"fingerprint", r.scenario_fingerprint}};
+  }
   nlohmann::json tags = nlohmann::json::object();
   for (const auto& [k, v] : r.tags) tags[k] = v;
   j["tags"] = tags;

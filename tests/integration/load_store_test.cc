@@ -282,3 +282,25 @@ TEST_F(LoadStoreTest, StoreNeverHoldsThePassword) {
 
 }  // namespace
 }  // namespace vitals
+
+namespace vitals {
+namespace {
+
+// stderr is a pipe here (as in CI logs): one plain progress line every few seconds with the
+// phase, rate, p50/p99 and errors; --quiet silences it.
+TEST_F(LoadStoreTest, PlainProgressLinesWhenStderrIsNotATerminal) {
+  const std::string url = StartTarget({"--latency", "1ms"});
+  std::string out, err;
+  ASSERT_EQ(RunVitals({"load", url, "--rate", "100", "-d", "6s", "--no-store"}, &out, &err), 0)
+      << err;
+  EXPECT_THAT(err, HasSubstr("vitals load: [main] "));
+  EXPECT_THAT(err, HasSubstr(" req/s  p50 "));
+  EXPECT_THAT(err, HasSubstr("errors 0 (0.0%)"));
+  EXPECT_EQ(err.find("\033["), std::string::npos) << "no terminal escapes in a log";
+  ASSERT_EQ(RunVitals({"load", url, "--rate", "100", "-d", "6s", "--no-store", "-q"}, &out, &err),
+            0);
+  EXPECT_EQ(err, "");
+}
+
+}  // namespace
+}  // namespace vitals
