@@ -162,7 +162,7 @@ int RunDemo(int argc, char** argv) {
 
   std::signal(SIGINT, OnDemoSignal);
   std::signal(SIGPIPE, SIG_IGN);
-  ProgressLine progress(stderr, quiet);
+  ProgressLine progress(stderr, quiet, "vitals demo");
   auto result = RunLoad(o, &g_demo_stop, [&](const Progress& p) { progress.Update(p); });
   progress.Done();
   checker.join();

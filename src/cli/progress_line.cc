@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -10,8 +11,9 @@
 
 namespace vitals::cli {
 
-ProgressLine::ProgressLine(std::FILE* out, bool quiet, double plain_every_s)
+ProgressLine::ProgressLine(std::FILE* out, bool quiet, std::string label, double plain_every_s)
     : out_(out),
+      label_(std::move(label)),
       quiet_(quiet),
       tty_(isatty(fileno(out)) == 1),
       plain_every_s_(plain_every_s),
@@ -40,7 +42,7 @@ void ProgressLine::Update(const Progress& p) {
   } else {
     if (p.elapsed_s < next_plain_s_) return;
     next_plain_s_ = p.elapsed_s + plain_every_s_;
-    std::fprintf(out_, "vitals load: %s\n", Format(p).c_str());
+    std::fprintf(out_, "%s: %s\n", label_.c_str(), Format(p).c_str());
   }
   std::fflush(out_);
 }

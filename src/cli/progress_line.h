@@ -15,7 +15,9 @@ namespace vitals::cli {
 
 class ProgressLine {
  public:
-  ProgressLine(std::FILE* out, bool quiet, double plain_every_s = 5.0);
+  // `label` starts each plain line ("vitals load", "vitals demo").
+  ProgressLine(std::FILE* out, bool quiet, std::string label = "vitals load",
+               double plain_every_s = 5.0);
   void Update(const Progress& p);
   // Clears the terminal line (call before printing the summary).
   void Done();
@@ -24,6 +26,7 @@ class ProgressLine {
 
  private:
   std::FILE* out_;
+  std::string label_;
   bool quiet_, tty_;
   double plain_every_s_;
   double next_plain_s_;
