@@ -296,5 +296,47 @@ TEST(ReportBrowser, RealLoadRunEndToEnd) {
   EXPECT_GT(Screenshot(chromium, html, "report-e2e.png"), 30'000u);
 }
 
+// The whole path with hostile names: a real scenario whose scenario, request and phase names
+// and tags carry markup and quotes, loaded by `vitals load`, reported by `vitals report`, opened
+// in the browser: nothing executes and the names show as text.  (Response bodies never reach a
+// report; the target's injected error statuses do, as numbers.)
+TEST(ReportBrowser, HostileScenarioEndToEndExecutesNothing) {
+  REQUIRE_CHROMIUM(chromium);
+  TempDir dir;
+  const std::string store_path = dir.File("vitals.db");
+  testing::Child target({"target", "--listen", "127.0.0.1:0", "--latency", "1ms", "--error-rate",
+                         "5%", "--duration", "60s"});
+  const int port = target.ReadyPort();
+  ASSERT_GT(port, 0) << "vitals target did not start";
+  const std::string scenario = dir.File("evil.yaml");
+  WriteFile(scenario,
+            "name: \"x<script>alert('s')</script>\"\n"
+            "base_url: http://127.0.0.1:" +
+                std::to_string(port) +
+                "\n"
+                "requests:\n"
+                "  - name: \"<script>alert(\\\"r\\\")</script>\"\n"
+                "    path: /\n"
+                "  - name: \"q'\\\"<img src=x onerror=alert(1)>\"\n"
+                "    path: /b\n"
+                "phases:\n"
+                "  - name: \"</title><script>alert(3)</script>\"\n"
+                "    duration: 3s\n"
+                "    model: open\n"
+                "    rate: 100\n");
+  std::string out, err;
+  const int load = RunVitals(
+      {"load", scenario, "-q", "--store", store_path, "--tag", "who=<script>alert(2)</script>",
+       "--threshold", "error_rate{request:<script>alert(\"r\")</script>}<50%"},
+      &out, &err, 60'000);
+  ASSERT_TRUE(load == 0 || load == 99) << "exit " << load << "\n" << out << err;
+  const std::string html = dir.File("evil.html");
+  Render(store_path, "latest", html);
+  const std::string dom = ExpectCleanInBrowser(chromium, html);
+  EXPECT_THAT(dom, HasSubstr("&lt;/title&gt;&lt;script&gt;alert(3)&lt;/script&gt;"));
+  EXPECT_THAT(dom, HasSubstr("who=&lt;script&gt;alert(2)&lt;/script&gt;"));
+  EXPECT_GT(Screenshot(chromium, html, "report-hostile-e2e.png"), 30'000u);
+}
+
 }  // namespace
 }  // namespace vitals
