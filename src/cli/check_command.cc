@@ -25,13 +25,13 @@
 #include "collect/postgres.h"
 #include "collect/prometheus.h"
 #include "collect/redis.h"
+#include "core/redact.h"
 #include "core/status.h"
 #include "core/units.h"
 #include "net/url.h"
 #include "rules/evaluate.h"
 #include "rules/format.h"
 #include "rules/loader.h"
-#include "core/redact.h"
 
 namespace vitals::cli {
 namespace {

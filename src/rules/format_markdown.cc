@@ -1,7 +1,7 @@
 #include <fmt/format.h>
 
-#include "rules/format.h"
 #include "core/redact.h"
+#include "rules/format.h"
 
 namespace vitals {
 namespace {

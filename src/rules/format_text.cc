@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "rules/format.h"
 #include "core/redact.h"
+#include "rules/format.h"
 
 namespace vitals {
 
