@@ -31,7 +31,7 @@ const Command kCommands[] = {
      vitals::cli::RunGate},
     {"history", "a metric across stored runs, with change points (slow drifts and steps)",
      vitals::cli::RunHistory},
-    {"demo", "the main job end to end on embedded defaults (built-in target, phased load)",
+    {"demo", "the main job end to end: built-in target, phased load, check, store, HTML report",
      vitals::cli::RunDemo},
 };
 
