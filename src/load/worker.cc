@@ -125,11 +125,10 @@ class Worker::Impl {
         drain_deadline_ = now + max_timeout_ns_;
       }
       if (sending_) {
-        if (has_open_) DispatchOpen(now);
-        if (has_closed_ && now >= next_tick) {
-          Dispatch(now);
-          next_tick = now + kTickNs;
-        }
+        // The open schedule every turn; the closed level once a tick.
+        const bool closed_tick = has_closed_ && now >= next_tick;
+        if (closed_tick) next_tick = now + kTickNs;
+        Dispatch(now, closed_tick);
       }
       ExpireTimeouts(now);
       if (now >= interval_end_ns_) RollInterval(now);
@@ -568,11 +567,11 @@ class Worker::Impl {
 
   // Sending can fail and close connections, which calls AfterFree: the guard
   // keeps that from recursing.
-  void Dispatch(int64_t now) {
+  void Dispatch(int64_t now, bool closed = true) {
     if (dispatching_) return;
     dispatching_ = true;
     if (has_open_) DispatchOpen(now);
-    if (has_closed_) DispatchClosed(now);
+    if (has_closed_ && closed) DispatchClosed(now);
     dispatching_ = false;
   }
 
