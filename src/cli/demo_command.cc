@@ -140,13 +140,9 @@ int RunDemo(int argc, char** argv) {
   RunOutputsOptions oo;
   oo.store_path = ResolveStorePath(store_flag);
   oo.scenario_name = "demo";
-  oo.config_json = RunConfigJson(o, "demo");
   auto outputs_or = RunOutputs::Open(oo, &o);
   if (!outputs_or.ok()) return ReportError(cmd, outputs_or.status());
   RunOutputs& outputs = **outputs_or;
-  o.on_interval = [&outputs](const std::vector<IntervalSample>& s) {
-    return outputs.OnInterval(s);
-  };
 
   // The check runs during the steady phase, over a window inside it.
   const int64_t window_ns = std::max<int64_t>(dur(20) / 2, kSec);
@@ -171,12 +167,8 @@ int RunDemo(int argc, char** argv) {
     outputs.Fail(result.status().message());
     return ReportError(cmd, result.status());
   }
-  std::vector<ThresholdVerdict> verdicts = EvaluateAll(o.thresholds, *result);
-  result->scenario_name = "demo";
-  result->scenario_fingerprint = ScenarioFingerprint(o);
-  result->thresholds_json = ThresholdsJson(verdicts).dump();
-  result->verdict = AllPassed(verdicts) ? "pass" : "fail";
-  if (Status st = outputs.Finish(*result); !st.ok()) return ReportError(cmd, st);
+  std::vector<ThresholdVerdict> verdicts;
+  if (Status st = outputs.Finish(o, &*result, &verdicts); !st.ok()) return ReportError(cmd, st);
 
   std::fputs(FormatLoadSummary(*result).c_str(), stdout);
   std::printf(

@@ -266,13 +266,9 @@ int RunLoad(int argc, char** argv) {
   oo.csv_path = csv_out;
   oo.hlog_path = hlog_out;
   oo.scenario_name = scenario_name;
-  oo.config_json = RunConfigJson(o, scenario_name);
   auto outputs_or = RunOutputs::Open(oo, &o);
   if (!outputs_or.ok()) return ReportError(cmd, outputs_or.status());
   RunOutputs& outputs = **outputs_or;
-  o.on_interval = [&outputs](const std::vector<IntervalSample>& s) {
-    return outputs.OnInterval(s);
-  };
 
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
@@ -284,14 +280,8 @@ int RunLoad(int argc, char** argv) {
     outputs.Fail(result.status().message());
     return ReportError(cmd, result.status());
   }
-  std::vector<ThresholdVerdict> verdicts = EvaluateAll(o.thresholds, *result);
-  result->scenario_name = scenario_name;
-  result->scenario_fingerprint = ScenarioFingerprint(o);
-  if (!verdicts.empty()) {
-    result->thresholds_json = ThresholdsJson(verdicts).dump();
-    result->verdict = AllPassed(verdicts) ? "pass" : "fail";
-  }
-  Status stored = outputs.Finish(*result);
+  std::vector<ThresholdVerdict> verdicts;
+  Status stored = outputs.Finish(o, &*result, &verdicts);
   std::fputs(FormatLoadSummary(*result).c_str(), stdout);
   if (!result->aborted_by.empty()) {
     std::printf("\nAborted early by an abort_on_fail threshold: %s\n", result->aborted_by.c_str());

@@ -54,9 +54,12 @@ Result<std::FILE*> OpenOutput(const std::string& flag, const std::string& path) 
   return f;
 }
 
-}  // namespace
+struct RunConfig {
+  nlohmann::json doc;
+  std::string fingerprint;
+};
 
-std::string RunConfigJson(const LoadOptions& o, const std::string& scenario_name) {
+RunConfig BuildRunConfig(const LoadOptions& o, const std::string& scenario_name) {
   nlohmann::json requests = nlohmann::json::array();
   std::string identity;
   auto add_request = [&](const std::string& name, const Url& url, const RequestSpec& spec,
@@ -89,31 +92,33 @@ std::string RunConfigJson(const LoadOptions& o, const std::string& scenario_name
     identity +=
         fmt::format("P|{}|{}|{}|{}|{}\n", s.name, ModelName(m), s.duration_ns, s.start, s.end);
   }
-  nlohmann::json j = {
-      {"scenario",
-       {{"name", scenario_name}, {"fingerprint", fmt::format("{:016x}", Fnv1a(identity))}}},
-      {"requests", requests},
-      {"phases", phases},
-      {"threads", o.threads},
-      {"connections", o.connections},
-      {"max_connections", o.max_connections ? o.max_connections : o.connections},
-      {"timeout_s", double(o.timeout_ns) / 1e9},
-      {"interval_s", double(o.interval_ns) / 1e9},
-      {"max_requests", o.max_requests}};
+  const std::string fingerprint = fmt::format("{:016x}", Fnv1a(identity));
+  nlohmann::json j = {{"scenario", {{"name", scenario_name}, {"fingerprint", fingerprint}}},
+                      {"requests", requests},
+                      {"phases", phases},
+                      {"threads", o.threads},
+                      {"connections", o.connections},
+                      {"max_connections", o.max_connections ? o.max_connections : o.connections},
+                      {"timeout_s", double(o.timeout_ns) / 1e9},
+                      {"interval_s", double(o.interval_ns) / 1e9},
+                      {"max_requests", o.max_requests}};
   nlohmann::json thresholds = nlohmann::json::array();
   for (const Threshold& t : o.thresholds) thresholds.push_back(t.expr);
   j["thresholds"] = thresholds;
-  return j.dump();
+  return RunConfig{std::move(j), fingerprint};
 }
 
-std::string ScenarioFingerprint(const LoadOptions& o) {
-  auto j = nlohmann::json::parse(RunConfigJson(o, ""), nullptr, false);
-  return j.is_discarded() ? std::string() : j["scenario"]["fingerprint"].get<std::string>();
+}  // namespace
+
+std::string RunConfigJson(const LoadOptions& o, const std::string& scenario_name) {
+  return BuildRunConfig(o, scenario_name).doc.dump();
 }
 
 Result<std::unique_ptr<RunOutputs>> RunOutputs::Open(const RunOutputsOptions& options,
                                                      LoadOptions* load) {
   std::unique_ptr<RunOutputs> out(new RunOutputs(options));
+  RunConfig config = BuildRunConfig(*load, options.scenario_name);
+  out->fingerprint_ = config.fingerprint;
   if (!options.csv_path.empty()) {
     auto f = OpenOutput("--csv", options.csv_path);
     if (!f.ok()) return f.status();
@@ -150,7 +155,7 @@ Result<std::unique_ptr<RunOutputs>> RunOutputs::Open(const RunOutputsOptions& op
       (s.model.value_or(load->model) == LoadModel::kOpen ? open : closed) = true;
     }
     start.model = open && closed ? "mixed" : open ? "open" : "closed";
-    start.config_json = options.config_json;
+    start.config_json = config.doc.dump();
     start.tags = load->tags;
     start.env = CurrentEnvironment(VITALS_VERSION);
     auto id = out->store_->BeginRun(start);
@@ -158,6 +163,8 @@ Result<std::unique_ptr<RunOutputs>> RunOutputs::Open(const RunOutputsOptions& op
     out->run_id_ = *id;
     load->run_id = *id;
   }
+  RunOutputs* self = out.get();  // owned by the caller for the whole run
+  load->on_interval = [self](const std::vector<IntervalSample>& s) { return self->OnInterval(s); };
   return out;
 }
 
@@ -223,7 +230,15 @@ Status RunOutputs::OnInterval(const std::vector<IntervalSample>& samples) {
   return Status::Ok();
 }
 
-Status RunOutputs::Finish(const LoadResult& result) {
+Status RunOutputs::Finish(const LoadOptions& load, LoadResult* result,
+                          std::vector<ThresholdVerdict>* verdicts) {
+  *verdicts = EvaluateAll(load.thresholds, *result);
+  if (!verdicts->empty()) {
+    result->thresholds_json = ThresholdsJson(*verdicts).dump();
+    result->verdict = AllPassed(*verdicts) ? "pass" : "fail";
+  }
+  result->scenario_name = options_.scenario_name;
+  result->scenario_fingerprint = fingerprint_;
   if (csv_) {
     std::fclose(csv_);
     csv_ = nullptr;
@@ -233,7 +248,7 @@ Status RunOutputs::Finish(const LoadResult& result) {
     hlog_ = nullptr;
   }
   if (!store_) return Status::Ok();
-  return store_->CompleteRun(run_id_, result, result.thresholds_json, result.verdict);
+  return store_->CompleteRun(run_id_, *result, result->thresholds_json, result->verdict);
 }
 
 void RunOutputs::Fail(const std::string& reason) {

@@ -21,11 +21,10 @@
 namespace vitals::cli {
 
 struct RunOutputsOptions {
-  std::string store_path;  // "" = no store (--no-store)
-  std::string csv_path;    // "" = none
-  std::string hlog_path;   // "" = none
-  std::string scenario_name = "url";
-  std::string config_json;  // RunConfigJson()
+  std::string store_path;             // "" = no store (--no-store)
+  std::string csv_path;               // "" = none
+  std::string hlog_path;              // "" = none
+  std::string scenario_name = "url";  // "url" for a plain URL run, the scenario's name, "demo"
 };
 
 // The run's configuration as stored (config_json): scenario name and fingerprint, requests,
@@ -35,21 +34,23 @@ struct RunOutputsOptions {
 // target that moved port still compare.  `vitals compare` / `gate` refuse two runs whose
 // fingerprints differ.
 std::string RunConfigJson(const LoadOptions& o, const std::string& scenario_name);
-// The fingerprint alone (the same 16 hex digits RunConfigJson stores).
-std::string ScenarioFingerprint(const LoadOptions& o);
 
 class RunOutputs {
  public:
-  // Opens the store and files and records the run as started (status "running").  Errors name
-  // the path and how to fix it; nothing has been sent yet when this fails.
+  // Opens the store and files, records the run as started (status "running", with
+  // RunConfigJson as its config) and sets load->run_id and load->on_interval (OnInterval).
+  // Errors name the path and how to fix it; nothing has been sent yet when this fails.
   static Result<std::unique_ptr<RunOutputs>> Open(const RunOutputsOptions& options,
                                                   LoadOptions* load);
   ~RunOutputs();
 
   // The engine's interval sink.
   Status OnInterval(const std::vector<IntervalSample>& samples);
-  // Completes the stored run (one transaction) and closes the files.
-  Status Finish(const LoadResult& result);
+  // Evaluates the thresholds of `load` on the result, fills the result's verdict, thresholds
+  // JSON and scenario (name, fingerprint), completes the stored run (one transaction) and
+  // closes the files.  `verdicts` receives the threshold verdicts even when storing fails.
+  Status Finish(const LoadOptions& load, LoadResult* result,
+                std::vector<ThresholdVerdict>* verdicts);
   // The run could not finish: marks it failed in the store.
   void Fail(const std::string& reason);
 
@@ -62,6 +63,7 @@ class RunOutputs {
   Status WriteCsv(const std::vector<IntervalSample>& samples);
 
   RunOutputsOptions options_;
+  std::string fingerprint_;  // the scenario fingerprint of RunConfigJson
   std::optional<Store> store_;
   std::string run_id_;
   std::FILE* csv_ = nullptr;
