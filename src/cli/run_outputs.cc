@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "collect/host_counters.h"
 #include "core/clock.h"
 
 namespace vitals::cli {
@@ -165,6 +166,10 @@ Result<std::unique_ptr<RunOutputs>> RunOutputs::Open(const RunOutputsOptions& op
   }
   RunOutputs* self = out.get();  // owned by the caller for the whole run
   load->on_interval = [self](const std::vector<IntervalSample>& s) { return self->OnInterval(s); };
+  load->on_noise = [self](const std::vector<NoiseInterval>& n) {
+    return self->store_ ? self->store_->AppendNoise(self->run_id_, n) : Status::Ok();
+  };
+  load->host_probe = [] { return ReadHostCpuCounters(); };
   return out;
 }
 

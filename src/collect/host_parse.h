@@ -17,6 +17,9 @@
 
 namespace vitals::detail {
 
+// Reads a whole /proc (or captured) file: NotFound when it does not exist, Io otherwise.
+Result<std::string> ReadProcFile(const std::string& path);
+
 // Jiffies from one cpu line of /proc/stat.  guest/guest_nice are already
 // included in user/nice by the kernel and are therefore not kept.
 struct CpuTimes {

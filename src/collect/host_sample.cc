@@ -30,32 +30,9 @@ class Fd {
   int fd_;
 };
 
-// NotFound when the file does not exist, Io for other failures.  /proc files
-// report size 0, so read until EOF rather than trusting st_size.
-Result<std::string> ReadFile(const std::string& path) {
-  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
-  if (fd.get() < 0) {
-    int err = errno;
-    if (err == ENOENT || err == ENOTDIR) return Status::NotFound(path + ": no such file");
-    return Status::FromErrno("cannot read " + path, err);
-  }
-  std::string out;
-  char buf[16384];
-  while (true) {
-    ssize_t n = read(fd.get(), buf, sizeof(buf));
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return Status::FromErrno("cannot read " + path, errno);
-    if (n == 0) break;
-    out.append(buf, static_cast<size_t>(n));
-    if (out.size() > (64u << 20))
-      return Status::Io(path + ": larger than 64 MiB; not a /proc file");
-  }
-  return out;
-}
-
 template <typename T, typename Parser>
 Status ReadRequired(const std::string& path, Parser parse, T* out) {
-  auto text = ReadFile(path);
+  auto text = ReadProcFile(path);
   if (!text.ok()) {
     if (text.status().code() == Status::Code::kNotFound) {
       return Status::NotFound(fmt::format(
@@ -73,7 +50,7 @@ Status ReadRequired(const std::string& path, Parser parse, T* out) {
 template <typename T, typename Parser>
 Status ReadOptional(const std::string& path, const std::string& what, Parser parse,
                     std::optional<T>* out, std::vector<std::string>* missing) {
-  auto text = ReadFile(path);
+  auto text = ReadProcFile(path);
   if (!text.ok()) {
     if (text.status().code() != Status::Code::kNotFound) return text.status();
     missing->push_back(fmt::format("{}: {} not found", what, path));
@@ -112,6 +89,28 @@ std::vector<FsUsage> StatvfsLive(const std::vector<Mount>& mounts) {
 
 }  // namespace
 
+// /proc files report size 0, so read until EOF rather than trusting st_size.
+Result<std::string> ReadProcFile(const std::string& path) {
+  Fd fd(open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (fd.get() < 0) {
+    int err = errno;
+    if (err == ENOENT || err == ENOTDIR) return Status::NotFound(path + ": no such file");
+    return Status::FromErrno("cannot read " + path, err);
+  }
+  std::string out;
+  char buf[16384];
+  while (true) {
+    ssize_t n = read(fd.get(), buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return Status::FromErrno("cannot read " + path, errno);
+    if (n == 0) break;
+    out.append(buf, static_cast<size_t>(n));
+    if (out.size() > (64u << 20))
+      return Status::Io(path + ": larger than 64 MiB; not a /proc file");
+  }
+  return out;
+}
+
 Result<HostSample> ReadHostSample(const std::string& dir, bool statvfs_live) {
   HostSample s;
   s.dir = dir;
@@ -121,7 +120,7 @@ Result<HostSample> ReadHostSample(const std::string& dir, bool statvfs_live) {
   if (!s.meminfo.count("MemTotal")) {
     return Status::Parse(dir + "/meminfo: no MemTotal line; expected 'MemTotal: <n> kB'");
   }
-  if (auto h = ReadFile(dir + "/sys/kernel/hostname"); h.ok()) {
+  if (auto h = ReadProcFile(dir + "/sys/kernel/hostname"); h.ok()) {
     std::string name = *h;
     while (!name.empty() && (name.back() == '\n' || name.back() == ' ')) name.pop_back();
     if (!name.empty()) s.hostname = name;
@@ -130,7 +129,7 @@ Result<HostSample> ReadHostSample(const std::string& dir, bool statvfs_live) {
                                       ParseKeyValues, &s.vmstat, &s.missing));
   for (const char* res : {"cpu", "memory", "io"}) {
     std::string path = fmt::format("{}/pressure/{}", dir, res);
-    auto text = ReadFile(path);
+    auto text = ReadProcFile(path);
     if (!text.ok()) {
       if (text.status().code() != Status::Code::kNotFound) return text.status();
       s.missing.push_back(fmt::format(
@@ -152,7 +151,7 @@ Result<HostSample> ReadHostSample(const std::string& dir, bool statvfs_live) {
   std::vector<std::string> ignored;  // netstat only adds listen-queue overflows
   VITALS_RETURN_IF_ERROR(ReadOptional(dir + "/net/netstat", "listen queue overflows", ParseSnmp,
                                       &s.netstat, &ignored));
-  auto fs_text = ReadFile(dir + "/statvfs.txt");
+  auto fs_text = ReadProcFile(dir + "/statvfs.txt");
   if (fs_text.ok()) {
     auto fs = ParseStatvfsTxt(*fs_text, dir + "/statvfs.txt");
     if (!fs.ok()) return fs.status();

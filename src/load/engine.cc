@@ -288,8 +288,17 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     workers.push_back(std::make_unique<Worker>(wc));
   }
 
+  // The schedule starts once every worker is built (connection pools are
+  // allocated), with a little slack for the threads to start.
+  const int64_t start_ns = MonotonicNs() + 20'000'000;
+  const int64_t started_unix_ms = WallClockMs() + 20;
   IntervalCollector collector(plan, mix.names, options.interval_ns, interval_config);
   IntervalSeries series;
+  NoiseCollector noise(options.interval_ns,
+                       options.process_threads > 0 ? options.process_threads : threads,
+                       options.host_probe);
+  std::vector<NoiseInterval> noise_series;
+  noise.Start(MonotonicNs() - start_ns);
   AbortMonitor abort(options.thresholds);
   std::string aborted_by;
   Status sink_status = Status::Ok();
@@ -314,15 +323,22 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     int64_t frontier = INT64_MAX;
     for (auto& w : workers) frontier = std::min(frontier, w->frontier());
     for (auto& w : workers) {
-      for (WorkerInterval& wi : w->TakeIntervals()) collector.Add(std::move(wi));
+      for (WorkerInterval& wi : w->TakeIntervals()) {
+        noise.Add(wi.index, std::move(wi.noise));
+        collector.Add(std::move(wi));
+      }
     }
     deliver(collector.Emit(frontier, final, end_ns));
+    if (!final) noise.Tick(MonotonicNs() - start_ns);
+    std::vector<NoiseInterval> n = noise.Emit(frontier, final, end_ns);
+    if (n.empty()) return;
+    if (options.on_noise && sink_status.ok()) {
+      sink_status = options.on_noise(n);
+      if (!sink_status.ok()) run_stop.store(true);
+    }
+    noise_series.insert(noise_series.end(), n.begin(), n.end());
   };
 
-  // The schedule starts once every worker is built (connection pools are
-  // allocated), with a little slack for the threads to start.
-  const int64_t start_ns = MonotonicNs() + 20'000'000;
-  const int64_t started_unix_ms = WallClockMs() + 20;
   std::vector<Status> statuses(workers.size());
   std::vector<std::thread> pool;
   pool.reserve(workers.size());
@@ -364,6 +380,10 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   const bool interrupted = run_stop.load();
   LoadResult r = Summarize(options, plan, merged, started_unix_ms, wall_s, interrupted);
   r.intervals = series.Take();
+  r.noise = std::move(noise_series);
+  if (!noise.probe_error().empty()) {
+    r.noise_note = "host noise figures unavailable: " + noise.probe_error();
+  }
   r.aborted_by = aborted_by;
   return r;
 }

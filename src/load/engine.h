@@ -54,6 +54,14 @@ struct LoadOptions {
   // at full resolution (the store, --csv and --hlog writers).  A non-ok Status stops the run
   // and RunLoad returns it.
   std::function<Status(const std::vector<IntervalSample>&)> on_interval;
+  // Noise (load/noise.h): the host counters read at every interval boundary (empty: no host
+  // figures, the workers' probes still run), and the sink that gets each interval's
+  // NoiseInterval in time order, like on_interval (a non-ok Status stops the run).
+  HostCpuProbe host_probe;
+  std::function<Status(const std::vector<NoiseInterval>&)> on_noise;
+  // Generator threads of the whole process when several engines run at once (duet mode), for
+  // the generator CPU share; 0: `threads`.
+  int process_threads = 0;
 };
 
 struct Progress {

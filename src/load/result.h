@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "core/histogram.h"
+#include "load/noise.h"
 
 namespace vitals {
 
@@ -72,6 +73,10 @@ struct LoadResult {
   // oldest intervals merged pairwise (see load/interval_collector.h).  Interval histograms
   // use IntervalHistogramConfig (2 significant figures).
   std::vector<IntervalSample> intervals;
+  // The generator's noise per interval (load/noise.h), full resolution, and why host figures
+  // are missing ("" when they are not).
+  std::vector<NoiseInterval> noise;
+  std::string noise_note;
   std::vector<std::pair<std::string, std::string>> tags;
   std::string aborted_by;  // the abort_on_fail threshold that stopped the run, or ""
   // What makes runs comparable (set by the CLI; see cli/run_outputs.h RunConfigJson): the

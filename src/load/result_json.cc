@@ -1,3 +1,5 @@
+#include <cmath>
+
 #include <nlohmann/json.hpp>
 
 #include "load/result.h"
@@ -38,6 +40,36 @@ nlohmann::json IntervalLatencyJson(const Histogram& h) {
           {"p99", double(h.ValueAtPercentile(99))},
           {"max", double(h.Max())},
           {"mean", h.Mean()}};
+}
+
+nlohmann::json Finite(double v) {
+  if (!std::isfinite(v)) return nullptr;
+  return v;
+}
+
+nlohmann::json NoiseSummaryJson(const NoiseSummary& s) {
+  return {{"verdict", NoiseVerdict(s)},
+          {"intervals", s.intervals},
+          {"sched_delay_p99_us", Finite(s.sched_delay_p99_us)},
+          {"sched_delay_max_us", Finite(s.sched_delay_max_us)},
+          {"send_lag_p99_us", Finite(s.send_lag_p99_us)},
+          {"gen_cpu_pct", Finite(s.gen_cpu_pct)},
+          {"steal_pct", Finite(s.steal_pct)},
+          {"psi_cpu_pct", Finite(s.psi_cpu_pct)},
+          {"runnable_per_cpu", Finite(s.runnable_per_cpu)}};
+}
+
+nlohmann::json NoiseIntervalJson(const NoiseInterval& n) {
+  return {{"start_s", n.start_s},
+          {"length_s", n.length_s},
+          {"probes", n.probes},
+          {"sched_delay_p99_us", Finite(n.sched_delay_p99_us)},
+          {"sched_delay_max_us", Finite(n.sched_delay_max_us)},
+          {"send_lag_p99_us", Finite(n.send_lag_p99_us)},
+          {"gen_cpu_pct", Finite(n.gen_cpu_pct)},
+          {"steal_pct", Finite(n.steal_pct)},
+          {"psi_cpu_pct", Finite(n.psi_cpu_pct)},
+          {"runnable_per_cpu", Finite(n.runnable_per_cpu)}};
 }
 
 }  // namespace
@@ -104,6 +136,11 @@ std::string ToJson(const LoadResult& r, int indent) {
                          {"latency_uncorrected_us", IntervalLatencyJson(x.latency_uncorrected)}});
   }
   j["intervals"] = intervals;
+  nlohmann::json noise = nlohmann::json::array();
+  for (const NoiseInterval& n : r.noise) noise.push_back(NoiseIntervalJson(n));
+  j["noise"] = noise;
+  j["environment"] = NoiseSummaryJson(SummarizeNoise(r.noise));
+  if (!r.noise_note.empty()) j["environment"]["note"] = r.noise_note;
   j["thresholds"] = nlohmann::json::array();
   if (!r.thresholds_json.empty()) {
     auto t = nlohmann::json::parse(r.thresholds_json, nullptr, false);

@@ -112,9 +112,11 @@ class Worker::Impl {
     epoll_event events[kMaxEvents];
     int64_t next_tick = now;
     int64_t next_publish = now + kPublishNs;
+    next_probe_ = now + kProbePeriodNs;
     bool interrupted = false;
     for (;;) {
       now = Now();
+      if (sending_ && now >= next_probe_) Probe(now);
       if (!interrupted && cfg_.stop && cfg_.stop->load(std::memory_order_relaxed)) {
         interrupted = true;
         sending_ = false;
@@ -145,6 +147,7 @@ class Worker::Impl {
         break;
       }
       int64_t wake = std::min(WakeTime(now, next_tick, next_publish, end_ns), interval_end_ns_);
+      if (sending_) wake = std::min(wake, next_probe_);
       int n = loop_->Wait(events, kMaxEvents, std::max<int64_t>(0, wake - now));
       if (n < 0) return Status::FromErrno("epoll_pwait2", errno);
       for (int i = 0; i < n; ++i) {
@@ -372,6 +375,7 @@ class Worker::Impl {
     if (c->open) {
       int64_t lag = now - c->due_ns;
       stats_.send_lag.Record(std::max<int64_t>(lag, 0) / 1000);
+      ProbeHistogram(&probe_.send_lag, now).Record(std::max<int64_t>(lag / 1000, 1));
       if (lag > kLateSendNs) ++stats_.late_sends;
     }
     WriteSome(c, now);
@@ -620,6 +624,20 @@ class Worker::Impl {
     return cell;
   }
 
+  // ---- noise probe (load/noise.h) -------------------------------------------
+  // The loop's lateness behind its own deadline, then the next deadline one period from now
+  // (not from the missed one: a stall gives one large sample, not a burst of catch-ups).
+  void Probe(int64_t now) {
+    ProbeHistogram(&probe_.sched_delay, now)
+        .Record(std::max<int64_t>((now - next_probe_) / 1000, 1));
+    next_probe_ = now + kProbePeriodNs;
+  }
+  Histogram& ProbeHistogram(std::optional<Histogram>* h, int64_t now) {
+    if (now >= interval_end_ns_) RollInterval(now);
+    if (!*h) h->emplace(*interval_proto_);
+    return **h;
+  }
+
   // Hands the finished interval's cells to the engine and starts the one holding `now`.
   void RollInterval(int64_t now) {
     HandOver(/*final=*/false);
@@ -639,9 +657,13 @@ class Worker::Impl {
       *lc = LiveCell{};
     }
     live_.clear();
+    wi.noise = std::move(probe_);
+    probe_ = WorkerNoise{};
     {
       std::lock_guard<std::mutex> lock(owner_.intervals_mu_);
-      if (!wi.cells.empty()) owner_.intervals_.push_back(std::move(wi));
+      if (!wi.cells.empty() || wi.noise.sched_delay || wi.noise.send_lag) {
+        owner_.intervals_.push_back(std::move(wi));
+      }
     }
     if (final) owner_.frontier_.store(INT64_MAX, std::memory_order_release);
   }
@@ -723,6 +745,9 @@ class Worker::Impl {
   std::optional<Histogram> interval_proto_;
   int64_t interval_index_ = 0;
   int64_t interval_end_ns_ = 0;  // 0: the first Cell() or loop turn starts interval 0..
+  // Noise probe.
+  int64_t next_probe_ = 0;
+  WorkerNoise probe_;  // the current interval's samples
 };
 
 Worker::Worker(const WorkerConfig& config)

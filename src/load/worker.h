@@ -31,6 +31,7 @@
 #include <sys/socket.h>
 
 #include "core/status.h"
+#include "load/noise.h"
 #include "load/schedule.h"
 #include "load/stats.h"
 
@@ -52,10 +53,12 @@ struct IntervalCell {
 };
 
 // Everything one worker saw complete in interval `index` ([index, index + 1) * interval_ns
-// from the run start); only cells with requests.
+// from the run start); only cells with requests.  `noise`: the worker's sched-delay probe and
+// send lags in the interval (load/noise.h).
 struct WorkerInterval {
   int64_t index = 0;
   std::vector<IntervalCell> cells;
+  WorkerNoise noise;
 };
 
 struct WorkerConfig {

@@ -1,5 +1,7 @@
 #include "report/load_summary.h"
 
+#include <cmath>
+
 #include <fmt/format.h>
 
 #include "core/units.h"
@@ -16,7 +18,24 @@ std::string Row(const char* label, const Histogram& h) {
                      FormatDurationUs(s.mean));
 }
 
+std::string Pct(double v) { return std::isfinite(v) ? fmt::format("{:.1f}%", v) : "-"; }
+std::string Us(double v) { return std::isfinite(v) ? FormatDurationUs(v) : "-"; }
+
 }  // namespace
+
+std::string FormatEnvironmentLine(const NoiseSummary& s, const std::string& note) {
+  if (s.intervals == 0) return "environment: not measured";
+  std::string out = fmt::format(
+      "environment: {}: sched delay p99 {} (max {}), generator CPU {}, CPU pressure {}, steal {}",
+      NoiseVerdict(s), Us(s.sched_delay_p99_us), Us(s.sched_delay_max_us), Pct(s.gen_cpu_pct),
+      Pct(s.psi_cpu_pct), Pct(s.steal_pct));
+  if (std::isfinite(s.send_lag_p99_us)) out += ", send lag p99 " + Us(s.send_lag_p99_us);
+  if (std::isfinite(s.runnable_per_cpu)) {
+    out += fmt::format(", runnable {:.2f}/CPU", s.runnable_per_cpu);
+  }
+  if (!note.empty()) out += " (" + note + ")";
+  return out;
+}
 
 std::string FormatLoadSummary(const LoadResult& r) {
   std::string out;
@@ -33,6 +52,7 @@ std::string FormatLoadSummary(const LoadResult& r) {
                      r.error_rate * 100, r.late_sends, r.dropped);
   out += fmt::format("  connections opened {}, failed {}, max in flight {}\n", r.connections_opened,
                      r.connections_failed, r.max_inflight);
+  out += "  " + FormatEnvironmentLine(SummarizeNoise(r.noise), r.noise_note) + "\n";
   out += "\n";
   out += fmt::format("  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency", "p50",
                      "p90", "p95", "p99", "p99.9", "max", "mean");

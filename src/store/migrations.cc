@@ -113,9 +113,28 @@ CREATE TABLE run_findings (
 );
 )sql";
 
+// Version 3: the load generator's noise per interval (load/noise.h); NULL = not measured.
+constexpr const char* kV3 = R"sql(
+CREATE TABLE run_noise (
+  run_id             TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  start_s            REAL NOT NULL,
+  length_s           REAL NOT NULL,
+  probes             INTEGER NOT NULL,
+  sched_delay_p99_us REAL,
+  sched_delay_max_us REAL,
+  send_lag_p99_us    REAL,
+  gen_cpu_pct        REAL,
+  steal_pct          REAL,
+  psi_cpu_pct        REAL,
+  runnable_per_cpu   REAL,
+  PRIMARY KEY (run_id, start_s)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
+    {3, "generator noise per interval", kV3},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

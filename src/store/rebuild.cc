@@ -98,6 +98,7 @@ LoadResult RebuildLoadResult(const StoredRun& run) {
   r.send_lag = run.send_lag;
   r.phases = run.phases;
   r.intervals = run.intervals;
+  r.noise = run.noise;
   return r;
 }
 

@@ -135,6 +135,7 @@ struct StoredRun {
   std::vector<PhaseResult> phases;                  // in run order; empty until completed
   std::vector<IntervalSummary> interval_summaries;  // always read, in seq order
   std::vector<IntervalSample> intervals;            // decoded when ReadOptions::intervals
+  std::vector<NoiseInterval> noise;                 // always read, in time order
   // The findings document attached with SetFindings (redacted JSON text); "" when none.
   std::string findings_json;
 };
@@ -190,6 +191,9 @@ class Store {
   // Appends intervals (positions continue after those already stored).  NotFound for an
   // unknown id; InvalidArgument when the run is no longer running.
   Status AppendIntervals(const std::string& run_id, const std::vector<IntervalSample>& samples);
+  // The generator's noise per interval (load/noise.h), as the engine emits it; an interval
+  // already stored (same start_s) is replaced.  The run must be running.
+  Status AppendNoise(const std::string& run_id, const std::vector<NoiseInterval>& noise);
   // In ONE transaction: the result JSON (result.run_id replaced by `run_id`; thresholds_json
   // and verdict added), the headline columns, phases, merged histograms, result.intervals not
   // yet appended (result.intervals[k..] where k intervals are already stored: append in the

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/histogram.h"
 #include "core/status.h"
@@ -33,6 +34,15 @@ RunInfo ReadRunInfo(const Stmt& st);
 Status ReadTags(sqlite3* db, const std::string& path, RunInfo* info);
 // Fills run->findings_json from run_findings ("" when none was set).
 Status ReadFindings(sqlite3* db, const std::string& path, StoredRun* run);
+
+// Fails with InvalidArgument ("cannot <doing> run <id>: it is completed") unless the run is
+// running; NotFound when there is no such run.
+Status RequireRunning(sqlite3* db, const std::string& path, const std::string& run_id,
+                      const char* doing);
+// Noise rows (store/noise.cc): insert-or-replace by (run, start_s); read in time order.
+Status InsertNoise(sqlite3* db, const std::string& path, const std::string& run_id,
+                   const std::vector<NoiseInterval>& noise);
+Status ReadNoise(sqlite3* db, const std::string& path, StoredRun* run);
 
 // 1..64 characters of [A-Za-z0-9._:-] (run ids) or [A-Za-z0-9._-] (baseline names).
 bool IsValidRunId(std::string_view id);

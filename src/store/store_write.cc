@@ -65,8 +65,10 @@ Result<RunStatus> StatusOf(sqlite3* db, const std::string& path, const std::stri
   return RunStatus::kRunning;
 }
 
-Status RequireRunning(sqlite3* db, const std::string& path, const std::string& run_id,
-                      const char* doing) {
+}  // namespace
+
+Status detail::RequireRunning(sqlite3* db, const std::string& path, const std::string& run_id,
+                              const char* doing) {
   auto status = StatusOf(db, path, run_id);
   if (!status.ok()) return status.status();
   if (*status != RunStatus::kRunning) {
@@ -75,6 +77,10 @@ Status RequireRunning(sqlite3* db, const std::string& path, const std::string& r
   }
   return Status::Ok();
 }
+
+namespace {
+
+using detail::RequireRunning;
 
 // Intervals are numbered 0.. without gaps, so MAX(seq) + 1 is the count: an index lookup, where
 // COUNT(*) would read every stored interval of the run on each append.
@@ -268,6 +274,7 @@ Status Store::CompleteRun(const std::string& run_id, const LoadResult& result,
     tail = EncodeIntervals(result.intervals, size_t(*stored));
   }
   VITALS_RETURN_IF_ERROR(InsertIntervals(db_, path_, run_id, *stored, tail));
+  VITALS_RETURN_IF_ERROR(detail::InsertNoise(db_, path_, run_id, result.noise));
 
   auto hist = Stmt::Prepare(
       db_, path_,
