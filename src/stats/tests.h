@@ -47,6 +47,26 @@ struct MannWhitney {
 // or infinite, or when two values differ by more than the largest double (no shift exists).
 Result<MannWhitney> MannWhitneyU(std::span<const double> a, std::span<const double> b);
 
+struct SignedRank {
+  size_t n = 0;        // pairs with a non-zero difference (zeros are dropped, Wilcoxon's rule)
+  size_t zeros = 0;    // pairs with b == a
+  double w_plus = 0;   // sum of the ranks of |d| over pairs with d = b - a > 0
+  double z = 0;        // normal approximation, tie-corrected, continuity-corrected; > 0 when
+                       // B tends to be larger
+  double p_value = 1;  // two-sided; exact when n <= kMaxExactSignedRank and no tied |d|
+  bool exact = false;
+  // Hodges-Lehmann estimate of the paired shift: the median of the Walsh averages
+  // (d_i + d_j) / 2, i <= j, over every pair (zeros included); > 0 when B is larger.
+  double shift = 0;
+};
+inline constexpr size_t kMaxExactSignedRank = 30;
+// Wilcoxon signed-rank test of paired samples: pair i is (a[i], b[i]) - in vitals the same
+// interval of a duet's two targets, which shared the machine's noise.  Pairing removes what
+// both sides saw alike, so a small shift shows where Mann-Whitney on unpaired runs drowns.
+// InvalidArgument when the sizes differ, when there are fewer than kMinSamplesPerSide
+// pairs, or when a value is NaN or infinite.  Every difference zero: p = 1, shift 0.
+Result<SignedRank> WilcoxonSignedRank(std::span<const double> a, std::span<const double> b);
+
 struct WelchT {
   double t = 0, df = 0, p_value = 1;  // two-sided; t > 0 when mean_a > mean_b
   double mean_a = 0, mean_b = 0;
