@@ -3,14 +3,18 @@
 #include <cstdio>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/duet.h"
 #include "cli/gate_cli.h"
+#include "cli/rerun.h"
 #include "gate/compare.h"
+#include "gate/environment.h"
 #include "gate/format.h"
 #include "gate/run_data.h"
 
@@ -36,8 +40,17 @@ explains them in plain words.
 A and B must be runs of the same scenario (same fingerprint); otherwise compare refuses and
 names both scenarios.  --force compares them anyway.
 
+Noise: each run measured its generator's noise per interval; compare leaves disturbed
+intervals out (the scope line says how many) and prints both environments.  With --duet the
+two sides of one `vitals load --duet` run are compared interval by interval (Wilcoxon
+signed-rank on paired intervals: noise that hit both sides cancels).  With --interleave N it
+runs --command-a and --command-b itself, A/B/A/B N times, and compares the pooled runs.
+
 Examples:
   vitals compare baseline:main latest
+  vitals compare --duet latest                # the pair of the newest duet run
+  vitals compare --interleave 3 --command-a 'vitals load http://127.0.0.1:8081/ -d 15s' \
+                 --command-b 'vitals load http://127.0.0.1:8082/ -d 15s'
   vitals compare latest~1 latest --json cmp.json
   vitals compare before.json after.json
   vitals compare --ab flag=off flag=on        # all runs tagged flag=off vs flag=on, pooled
@@ -86,7 +99,15 @@ int RunCompare(int argc, char** argv) {
   std::string store_flag, json_path;
   bool force = false;
   gate::CompareOptions options;
-  std::string a_name, b_name;
+  std::string a_name, b_name, command_a, command_b;
+  bool duet = false;
+  int interleave = 0;
+  app.add_flag("--duet", duet, "A is a duet run (either side): compare its side a with side b");
+  app.add_option("--interleave", interleave,
+                 "run --command-a and --command-b N times each, A/B/A/B, and compare the pools")
+      ->check(CLI::Range(1, 20));
+  app.add_option("--command-a", command_a, "with --interleave: shell command that loads A");
+  app.add_option("--command-b", command_b, "with --interleave: shell command that loads B");
   app.add_option("A", a_name, "the run before (the reference)");
   app.add_option("B", b_name, "the run after");
   app.add_option("--ab", ab, "TAG=A TAG=B: compare all runs tagged TAG=A with all tagged TAG=B")
@@ -103,33 +124,72 @@ int RunCompare(int argc, char** argv) {
   for (const std::string& n : {a_name, b_name}) {
     if (!n.empty()) names.push_back(n);
   }
-  if (ab.empty() == (names.size() != 2) || (!ab.empty() && !names.empty())) {
+  const int modes = int(!ab.empty()) + int(duet) + int(interleave > 0) + int(names.size() == 2);
+  const bool names_ok = duet ? names.size() <= 1 : (names.empty() || names.size() == 2);
+  if (modes != 1 || !names_ok || (interleave > 0) != (!command_a.empty() && !command_b.empty()) ||
+      ((!command_a.empty() || !command_b.empty()) && interleave == 0)) {
     std::fprintf(stderr,
-                 "%s: error: give two runs (vitals compare A B) or two tags (vitals compare "
-                 "--ab flag=off flag=on)\n",
+                 "%s: error: give two runs (vitals compare A B), two tags (vitals compare "
+                 "--ab flag=off flag=on), one duet run (vitals compare --duet [RUN]) or "
+                 "--interleave N --command-a CMD --command-b CMD\n",
                  cmd.c_str());
     return kExitUsage;
   }
   std::optional<Store> store;
-  bool need_store = !ab.empty();
+  bool need_store = !ab.empty() || duet || interleave > 0;
   for (const std::string& n : names) {
     need_store = need_store || n.size() < 5 || n.substr(n.size() - 5) != ".json";
   }
   if (need_store) {
-    auto opened = OpenExistingStore(store_flag);
+    auto opened =
+        interleave > 0 ? Store::Open(ResolveStorePath(store_flag)) : OpenExistingStore(store_flag);
     if (!opened.ok()) return FailWith(cmd, opened.status());
     store.emplace(std::move(opened).value());
   }
   Store* sp = store ? &*store : nullptr;
-  auto a = ab.empty() ? gate::LoadRun(sp, names[0]) : LoadGroup(*store, ab[0]);
-  if (!a.ok()) return FailWith(cmd, a.status());
-  auto b = ab.empty() ? gate::LoadRun(sp, names[1]) : LoadGroup(*store, ab[1]);
-  if (!b.ok()) return FailWith(cmd, b.status());
-  if (!force) {
+  std::optional<gate::RunData> a, b;
+  if (duet) {
+    auto pair = LoadDuetPair(*store, names.empty() ? "latest" : names[0]);
+    if (!pair.ok()) return FailWith(cmd, pair.status());
+    a = std::move(pair->first);
+    b = std::move(pair->second);
+    options.paired = true;
+  } else if (interleave > 0) {
+    Rerunner runner(*store, store->path());
+    std::vector<gate::RunData> as, bs;
+    for (int i = 1; i <= interleave; ++i) {
+      for (const auto& [side, shell, into] :
+           {std::tuple{"a", &command_a, &as}, std::tuple{"b", &command_b, &bs}}) {
+        std::fprintf(stderr, "vitals compare: try %d/%d: %s: %s\n", i, interleave, side,
+                     shell->c_str());
+        auto r = runner.Run(LoadCommand{{}, *shell}, side, i);
+        if (!r.ok()) return FailWith(cmd, r.status());
+        into->push_back(std::move(r).value());
+      }
+    }
+    auto pa = gate::PoolRuns(as, fmt::format("A ({} interleaved runs)", as.size()));
+    if (!pa.ok()) return FailWith(cmd, pa.status());
+    auto pb = gate::PoolRuns(bs, fmt::format("B ({} interleaved runs)", bs.size()));
+    if (!pb.ok()) return FailWith(cmd, pb.status());
+    a = std::move(pa).value();
+    b = std::move(pb).value();
+  } else {
+    auto la = ab.empty() ? gate::LoadRun(sp, names[0]) : LoadGroup(*store, ab[0]);
+    if (!la.ok()) return FailWith(cmd, la.status());
+    auto lb = ab.empty() ? gate::LoadRun(sp, names[1]) : LoadGroup(*store, ab[1]);
+    if (!lb.ok()) return FailWith(cmd, lb.status());
+    a = std::move(la).value();
+    b = std::move(lb).value();
+  }
+  if (!force && !duet) {
     if (Status st = gate::CheckSameScenario(*a, *b); !st.ok()) return FailWith(cmd, st);
   }
+  const gate::EnvironmentCheck env = gate::CheckEnvironment(&*a, &*b, {}, options.paired);
   const gate::Comparison cmp = gate::Compare(*a, *b, options);
   std::string text = gate::FormatComparisonText(cmp);
+  text += "\nenvironment " + gate::DescribeSide("A", env.a) + "\nenvironment " +
+          gate::DescribeSide("B", env.b) + "\n";
+  for (const std::string& p : env.problems) text += "unstable: " + p + "\n";
   if (!ab.empty()) {
     text = fmt::format(
                "A/B: {} runs tagged {} vs {} runs tagged {} (intervals and histograms "

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <thread>
 
@@ -14,6 +15,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/duet.h"
 #include "cli/progress_line.h"
 #include "cli/run_outputs.h"
 #include "core/units.h"
@@ -125,7 +127,7 @@ int RunLoad(int argc, char** argv) {
       "vitals load"};
   app.footer(kFooter);
   std::string target, duration = "10s", timeout = "10s", stages, method = "GET", body, json_out;
-  std::string store_flag, csv_out, hlog_out, junit_out, interval = "1s";
+  std::string store_flag, csv_out, hlog_out, junit_out, interval = "1s", duet_url;
   std::vector<std::string> headers, tags, threshold_flags;
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
   int connections = 50, max_connections = 0;
@@ -171,6 +173,10 @@ int RunLoad(int argc, char** argv) {
   app.add_flag("--no-store", no_store, "do not record the run in the store");
   app.add_option("--tag", tags, "label the run, k=v (repeatable), e.g. commit=abc123");
   app.add_flag("-q,--quiet", quiet, "no live progress on stderr");
+  app.add_option("--duet", duet_url,
+                 "also send the same schedule to URL_B at the same time (a second engine): "
+                 "both runs share the machine's noise; compare them with `vitals compare "
+                 "--duet RUN` or `vitals gate --duet`");
   if (int rc = ParseOrExit(app, argc, argv); rc >= 0) return rc;
 
   const std::string cmd = "vitals load";
@@ -250,6 +256,15 @@ int RunLoad(int argc, char** argv) {
     }
     o.thresholds.push_back(std::move(t).value());
   }
+  // VITALS_TAGS (k=v,k=v): tags a wrapper adds to every run it starts (vitals gate --rerun).
+  if (const char* env_tags = std::getenv("VITALS_TAGS"); env_tags && *env_tags) {
+    std::string all = env_tags;
+    for (size_t pos = 0; pos <= all.size();) {
+      const size_t comma = std::min(all.find(',', pos), all.size());
+      if (comma > pos) tags.push_back(all.substr(pos, comma - pos));
+      pos = comma + 1;
+    }
+  }
   for (const auto& t : tags) {
     auto eq = t.find('=');
     if (eq == std::string::npos || eq == 0) {
@@ -266,6 +281,17 @@ int RunLoad(int argc, char** argv) {
   oo.csv_path = csv_out;
   oo.hlog_path = hlog_out;
   oo.scenario_name = scenario_name;
+  if (!duet_url.empty()) {
+    if (!junit_out.empty()) {
+      return ReportError(
+          cmd, Status::InvalidArgument("--junit with --duet: gate the pair instead (vitals gate "
+                                       "--duet --junit FILE)"));
+    }
+    std::signal(SIGINT, OnSignal);
+    std::signal(SIGTERM, OnSignal);
+    std::signal(SIGPIPE, SIG_IGN);
+    return RunDuetLoad(std::move(o), DuetArgs{duet_url, oo, quiet, json_out}, &g_stop);
+  }
   auto outputs_or = RunOutputs::Open(oo, &o);
   if (!outputs_or.ok()) return ReportError(cmd, outputs_or.status());
   RunOutputs& outputs = **outputs_or;

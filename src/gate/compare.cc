@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <map>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -131,32 +133,85 @@ double ScopeValue(const ScopeData& s, Metric m) {
   return 0;
 }
 
-std::vector<double> IntervalValues(const RunData& r, Metric m, const std::string& phase) {
-  std::vector<double> out;
-  // The interval that closes the run (the drain after the last send) is a sliver: its rate and
-  // percentiles describe a few milliseconds, not a second of load.  Slivers are left out.
+namespace {
+
+// Longest interval of the run: intervals shorter than kMinIntervalShare of it are slivers.
+double LongestInterval(const RunData& r) {
   double longest_s = 0;
   for (const IntervalPoint& i : r.intervals) longest_s = std::max(longest_s, i.length_s);
+  return longest_s;
+}
+
+// The metric's value in one interval, or nullopt when the interval has none (or is a sliver,
+// another phase, or excluded as disturbed).
+std::optional<double> PointValue(const IntervalPoint& i, Metric m, const std::string& phase,
+                                 double longest_s) {
+  if (i.excluded) return std::nullopt;
+  if (!phase.empty() && i.phase != phase) return std::nullopt;
+  // The interval that closes the run (the drain after the last send) is a sliver: its rate and
+  // percentiles describe a few milliseconds, not a second of load.
+  if (i.length_s < kMinIntervalShare * longest_s) return std::nullopt;
+  switch (m) {
+    case Metric::kRate:
+      if (i.length_s > 0) return double(i.requests) / i.length_s;
+      return std::nullopt;
+    case Metric::kErrorRate:
+      if (i.requests > 0) return double(i.errors) / double(i.requests);
+      return std::nullopt;
+    default:
+      // An interval without requests has no latency at all, not a latency of 0.
+      if (i.requests == 0) return std::nullopt;
+      return m == Metric::kP50   ? i.p50_us
+             : m == Metric::kP95 ? i.p95_us
+             : m == Metric::kP99 ? i.p99_us
+                                 : i.mean_us;
+  }
+}
+
+size_t ExcludedCount(const RunData& r, const std::string& phase) {
+  size_t n = 0;
   for (const IntervalPoint& i : r.intervals) {
-    if (!phase.empty() && i.phase != phase) continue;
-    if (i.length_s < kMinIntervalShare * longest_s) continue;
-    switch (m) {
-      case Metric::kRate:
-        if (i.length_s > 0) out.push_back(double(i.requests) / i.length_s);
-        break;
-      case Metric::kErrorRate:
-        if (i.requests > 0) out.push_back(double(i.errors) / double(i.requests));
-        break;
-      default:
-        // An interval without requests has no latency at all, not a latency of 0.
-        if (i.requests == 0) break;
-        out.push_back(m == Metric::kP50   ? i.p50_us
-                      : m == Metric::kP95 ? i.p95_us
-                      : m == Metric::kP99 ? i.p99_us
-                                          : i.mean_us);
-    }
+    if (i.excluded && (phase.empty() || i.phase == phase)) ++n;
+  }
+  return n;
+}
+
+}  // namespace
+
+std::vector<double> IntervalValues(const RunData& r, Metric m, const std::string& phase) {
+  std::vector<double> out;
+  const double longest_s = LongestInterval(r);
+  for (const IntervalPoint& i : r.intervals) {
+    if (auto v = PointValue(i, m, phase, longest_s)) out.push_back(*v);
   }
   return out;
+}
+
+void PairedIntervalValues(const RunData& a, const RunData& b, Metric m, const std::string& phase,
+                          std::vector<double>* va, std::vector<double>* vb) {
+  const double la = LongestInterval(a), lb = LongestInterval(b);
+  std::map<std::pair<double, std::string>, const IntervalPoint*> in_b;
+  for (const IntervalPoint& i : b.intervals) in_b[{i.start_s, i.phase}] = &i;
+  for (const IntervalPoint& i : a.intervals) {
+    auto it = in_b.find({i.start_s, i.phase});
+    if (it == in_b.end()) continue;
+    auto x = PointValue(i, m, phase, la);
+    auto y = PointValue(*it->second, m, phase, lb);
+    // A pair is left out when either side's interval is: the pair is the unit.
+    if (!x || !y || it->second->excluded) continue;
+    va->push_back(*x);
+    vb->push_back(*y);
+  }
+}
+
+double PValue(const MetricComparison& c) {
+  if (c.signed_rank) return c.signed_rank->p_value;
+  if (c.mann_whitney) return c.mann_whitney->p_value;
+  return 1;
+}
+
+const char* TestName(const MetricComparison& c) {
+  return c.signed_rank ? "Wilcoxon signed-rank" : "Mann-Whitney";
 }
 
 std::string FormatValue(Metric m, double v) {
@@ -199,21 +254,37 @@ MetricComparison CompareMetric(const RunData& a, const RunData& b, Metric m,
   c.has_delta_pct = c.a != 0;
   if (c.has_delta_pct) c.delta_pct = 100 * c.delta / c.a;
 
-  const std::vector<double> va = IntervalValues(a, m, phase);
-  const std::vector<double> vb = IntervalValues(b, m, phase);
+  std::vector<double> va, vb;
+  if (options.paired) {
+    PairedIntervalValues(a, b, m, phase, &va, &vb);
+  } else {
+    va = IntervalValues(a, m, phase);
+    vb = IntervalValues(b, m, phase);
+  }
   c.n_a = va.size();
   c.n_b = vb.size();
+  c.excluded_a = ExcludedCount(a, phase);
+  c.excluded_b = ExcludedCount(b, phase);
+  // The smallest p-value these sample sizes allow: complete separation (Mann-Whitney) or
+  // every pair moving one way (signed-rank: 2 / 2^n).
+  const double smallest =
+      options.paired ? std::min(1.0, 2 * std::ldexp(1.0, -int(std::min<size_t>(c.n_a, 1000))))
+                     : SmallestPValue(c.n_a, c.n_b);
+  const char* noun = options.paired ? "paired intervals" : "intervals";
   if (std::string why = NotTestableReason(a, b, c.n_a, c.n_b, phase); !why.empty()) {
     c.verdict = Verdict::kNotTestable;
     c.not_testable_reason = std::move(why);
-  } else if (const double floor = SmallestPValue(c.n_a, c.n_b); floor > options.alpha) {
+  } else if (smallest > options.alpha) {
     // Not a silent "no significant change": these runs could never show one.
     c.verdict = Verdict::kNotTestable;
     c.not_testable_reason = fmt::format(
-        "{} too short to test at alpha {:g}: with {} and {} intervals the smallest possible "
-        "p-value is {:.2g}; need at least {} intervals per side",
+        "{} too short to test at alpha {:g}: with {} and {} {} the smallest possible "
+        "p-value is {:.2g}; need at least {} {} per side",
         phase.empty() ? "runs" : fmt::format("phase '{}'", phase), options.alpha, c.n_a, c.n_b,
-        floor, IntervalsNeeded(options.alpha));
+        noun, smallest,
+        options.paired ? size_t(std::ceil(std::log2(2 / options.alpha)))
+                       : IntervalsNeeded(options.alpha),
+        noun);
   } else if (AllEqual(va, vb)) {
     // Identical samples on both sides (e.g. no errors at all): nothing to rank.
     c.verdict = Verdict::kNoChange;
@@ -222,6 +293,23 @@ MetricComparison CompareMetric(const RunData& a, const RunData& b, Metric m,
     mw.n_b = vb.size();
     mw.u_a = double(va.size() * vb.size()) / 2;
     c.mann_whitney = mw;
+  } else if (options.paired) {
+    auto sr = stats::WilcoxonSignedRank(va, vb);
+    if (!sr.ok()) {
+      c.verdict = Verdict::kNotTestable;
+      c.not_testable_reason = sr.status().message();
+    } else {
+      c.signed_rank = *sr;
+      const double n = double(std::max<size_t>(sr->n, 1));
+      // Matched-pairs rank-biserial: (W+ - W-) / (n(n+1)/2), > 0 when B is larger.
+      c.effect_r = (2 * sr->w_plus - n * (n + 1) / 2) / (n * (n + 1) / 2);
+      const double shift = sr->shift != 0 ? sr->shift : c.effect_r;
+      if (sr->p_value > options.alpha || shift == 0) {
+        c.verdict = Verdict::kNoChange;
+      } else {
+        c.verdict = (shift > 0) == HigherIsWorse(m) ? Verdict::kRegression : Verdict::kImprovement;
+      }
+    }
   } else if (auto mw = stats::MannWhitneyU(va, vb); !mw.ok()) {
     c.verdict = Verdict::kNotTestable;
     c.not_testable_reason = mw.status().message();
@@ -261,6 +349,7 @@ Comparison Compare(const RunData& a, const RunData& b, const CompareOptions& opt
   out.a_id = a.id;
   out.b_id = b.id;
   out.alpha = options.alpha;
+  out.paired = options.paired;
   for (Metric m : kAllMetrics) out.metrics.push_back(CompareMetric(a, b, m, "", options));
   if (a.scenario_fingerprint.empty() || b.scenario_fingerprint.empty()) {
     out.notes.push_back(fmt::format(

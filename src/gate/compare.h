@@ -47,8 +47,13 @@ bool IsLatency(Metric m);
 bool HigherIsWorse(Metric m);
 // The metric's headline value for a scope.
 double ScopeValue(const ScopeData& s, Metric m);
-// The metric's per-interval samples for `phase` ("" = every interval of the run).
+// The metric's per-interval samples for `phase` ("" = every interval of the run); intervals
+// marked excluded (disturbed, gate/environment.h) are left out.
 std::vector<double> IntervalValues(const RunData& r, Metric m, const std::string& phase);
+// The same for a duet: the values of the intervals present, valid and not excluded on both
+// sides, paired by start time (a[i] and b[i] are the same interval).
+void PairedIntervalValues(const RunData& a, const RunData& b, Metric m, const std::string& phase,
+                          std::vector<double>* va, std::vector<double>* vb);
 // Human form of a value: "1.25ms", "0.12%", "998.3/s".
 std::string FormatValue(Metric m, double v);
 
@@ -64,17 +69,29 @@ struct MetricComparison {
   double delta_pct = 0;  // 100 * (b - a) / a; valid only when has_delta_pct
   bool has_delta_pct = false;
   Verdict verdict = Verdict::kNoChange;
-  std::string not_testable_reason;  // set with kNotTestable
-  size_t n_a = 0, n_b = 0;          // per-interval samples used
+  std::string not_testable_reason;        // set with kNotTestable
+  size_t n_a = 0, n_b = 0;                // per-interval samples used (pairs, when paired)
+  size_t excluded_a = 0, excluded_b = 0;  // disturbed intervals left out (gate/environment.h)
   std::optional<stats::MannWhitney> mann_whitney;
+  // Paired comparison (a duet: CompareOptions::paired): Wilcoxon signed-rank on the
+  // same intervals of both sides, instead of Mann-Whitney.
+  std::optional<stats::SignedRank> signed_rank;
   // Effect size with B's side positive: -rank_biserial (> 0 when B tends to be larger).
   double effect_r = 0;
   std::optional<stats::BootstrapInterval> bootstrap;  // percentiles with histograms
   std::string bootstrap_note;  // why it is absent, when it could have been there
 };
 
+// The p-value of whichever test ran (1 when none did) and its name ("Mann-Whitney" or
+// "Wilcoxon signed-rank").
+double PValue(const MetricComparison& c);
+const char* TestName(const MetricComparison& c);
+
 struct CompareOptions {
   double alpha = 0.01;
+  // A duet (vitals load --duet): A and B ran at the same time, interval by interval, so
+  // the test pairs interval i of A with interval i of B (same start) - Wilcoxon signed-rank.
+  bool paired = false;
   bool bootstrap = true;
   int bootstrap_resamples = 1000;
   double confidence = 0.95;
@@ -85,6 +102,7 @@ struct CompareOptions {
 struct Comparison {
   std::string a_label, b_label, a_id, b_id;
   double alpha = 0.01;
+  bool paired = false;                    // CompareOptions::paired (a duet)
   std::vector<MetricComparison> metrics;  // overall first (every metric), then per phase
   std::vector<std::string> notes;         // phases on one side only, unrecorded scenario, ...
 

@@ -38,8 +38,10 @@ std::string FormatComparisonText(const Comparison& c) {
                   c.a_id != c.a_label ? fmt::format(" (run {})", c.a_id) : "", c.b_label,
                   c.b_id != c.b_label ? fmt::format(" (run {})", c.b_id) : "");
   out += fmt::format(
-      "verdict: Mann-Whitney U on per-interval values, significant when p <= {:g}; effect r > 0 "
+      "verdict: {} on per-interval values, significant when p <= {:g}; effect r > 0 "
       "means B is higher; CI: bootstrap interval of the percentile difference B - A\n",
+      c.paired ? "Wilcoxon signed-rank (duet: interval i of A paired with interval i of B)"
+               : "Mann-Whitney U",
       c.alpha);
   std::vector<std::string> reasons;
   int footnote = 0;
@@ -47,15 +49,19 @@ std::string FormatComparisonText(const Comparison& c) {
   for (const MetricComparison& m : c.metrics) {
     if (m.phase != scope) {
       scope = m.phase;
-      out += fmt::format("\n{}: A {} intervals, B {} intervals\n",
-                         scope.empty() ? "overall" : "phase '" + scope + "'", m.n_a, m.n_b);
+      out += fmt::format(
+          "\n{}: A {} intervals, B {} intervals{}\n",
+          scope.empty() ? "overall" : "phase '" + scope + "'", m.n_a, m.n_b,
+          m.excluded_a + m.excluded_b > 0
+              ? fmt::format(" ({} and {} disturbed intervals left out)", m.excluded_a, m.excluded_b)
+              : "");
       out += fmt::format("{:<11} {:>10} {:>10} {:>10} {:>8} {:>8} {:>7} {:>22}  {}\n", "METRIC",
                          "A", "B", "DELTA", "DELTA%", "P", "EFFECT", "95% CI (B-A)", "VERDICT");
     }
     const std::string pct = m.has_delta_pct ? fmt::format("{:+.1f}%", m.delta_pct) : "-";
-    const std::string p =
-        m.mann_whitney ? fmt::format("{:.2g}", m.mann_whitney->p_value) : std::string("-");
-    const std::string effect = m.mann_whitney ? fmt::format("{:+.2f}", m.effect_r) : "-";
+    const bool tested = m.mann_whitney || m.signed_rank;
+    const std::string p = tested ? fmt::format("{:.2g}", PValue(m)) : std::string("-");
+    const std::string effect = tested ? fmt::format("{:+.2f}", m.effect_r) : "-";
     const int before = footnote;
     out += fmt::format("{:<11} {:>10} {:>10} {:>10} {:>8} {:>8} {:>7} {:>22}  {}\n",
                        MetricName(m.metric), FormatValue(m.metric, m.a), FormatValue(m.metric, m.b),
@@ -77,6 +83,7 @@ std::string ComparisonJson(const Comparison& c) {
   j["a"] = {{"name", c.a_label}, {"run_id", c.a_id}};
   j["b"] = {{"name", c.b_label}, {"run_id", c.b_id}};
   j["alpha"] = c.alpha;
+  j["paired"] = c.paired;
   j["metrics"] = nlohmann::json::array();
   for (const MetricComparison& m : c.metrics) {
     nlohmann::json e = {
@@ -88,7 +95,9 @@ std::string ComparisonJson(const Comparison& c) {
         {"delta_pct", Num(m.delta_pct, m.has_delta_pct)},
         {"verdict", VerdictName(m.verdict)},
         {"n_a", m.n_a},
-        {"n_b", m.n_b}};
+        {"n_b", m.n_b},
+        {"excluded_a", m.excluded_a},
+        {"excluded_b", m.excluded_b}};
     if (m.verdict == Verdict::kNotTestable) e["reason"] = m.not_testable_reason;
     if (m.mann_whitney) {
       e["mann_whitney"] = {{"u_a", m.mann_whitney->u_a},
@@ -96,6 +105,16 @@ std::string ComparisonJson(const Comparison& c) {
                            {"p_value", m.mann_whitney->p_value},
                            {"rank_biserial", m.mann_whitney->rank_biserial},
                            {"hodges_lehmann", m.mann_whitney->hodges_lehmann}};
+      e["effect_r"] = m.effect_r;
+    }
+    if (m.signed_rank) {
+      e["signed_rank"] = {{"n", m.signed_rank->n},
+                          {"zeros", m.signed_rank->zeros},
+                          {"w_plus", m.signed_rank->w_plus},
+                          {"z", Num(m.signed_rank->z)},
+                          {"p_value", m.signed_rank->p_value},
+                          {"exact", m.signed_rank->exact},
+                          {"shift", m.signed_rank->shift}};
       e["effect_r"] = m.effect_r;
     }
     if (m.bootstrap) {

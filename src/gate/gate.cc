@@ -16,12 +16,13 @@ std::string SignedPct(double fraction) {
 
 std::string Significance(const MetricComparison& c, double alpha) {
   if (c.verdict == Verdict::kNotTestable) return "not testable";
-  const double p = c.mann_whitney ? c.mann_whitney->p_value : 1;
+  const double p = PValue(c);
   return fmt::format("{} (p={:.2g})", p <= alpha && c.verdict != Verdict::kNoChange ? "yes" : "no",
                      p);
 }
 
-RuleResult Evaluate(const PolicyRule& rule, const MetricComparison& c, double alpha) {
+RuleResult Evaluate(const PolicyRule& rule, const MetricComparison& c, double alpha,
+                    const EnvironmentCheck* env) {
   RuleResult r;
   r.rule = rule.Describe();
   r.phase = c.phase;
@@ -57,6 +58,12 @@ RuleResult Evaluate(const PolicyRule& rule, const MetricComparison& c, double al
   const std::string moved = fmt::format("{}{}: {} -> {} ({}, limit {})", MetricName(rule.metric),
                                         where, FormatValue(rule.metric, c.a),
                                         FormatValue(rule.metric, c.b), r.change_text, r.limit_text);
+  if (env && !env->stable && rule.metric != Metric::kErrorRate) {
+    r.outcome = RuleOutcome::kUnstable;
+    r.message = fmt::format(
+        "{}: not judged, the two runs' environments differ (see the environment lines)", moved);
+    return r;
+  }
   if (rule.significant && c.verdict == Verdict::kNotTestable) {
     r.outcome = RuleOutcome::kNotTestable;
     r.message =
@@ -69,18 +76,33 @@ RuleResult Evaluate(const PolicyRule& rule, const MetricComparison& c, double al
   }
   if (rule.significant && c.verdict != Verdict::kRegression) {
     r.message = fmt::format(
-        "{}: over the limit but not significant (Mann-Whitney p={:.2g} > "
+        "{}: over the limit but not significant ({} p={:.2g} > "
         "alpha {:g}): noise, not a regression",
-        moved, c.mann_whitney ? c.mann_whitney->p_value : 1.0, alpha);
+        moved, TestName(c), PValue(c), alpha);
     return r;
   }
+  if (env && IsLatency(rule.metric)) {
+    const double floor = env->FloorFor(rule.metric, c.a);
+    if (std::abs(c.b - c.a) <= floor) {
+      r.outcome = RuleOutcome::kWithinNoise;
+      r.message = fmt::format(
+          "{}: over the limit and significant, but the change ({}) is no larger than what "
+          "this machine moves between identical runs (floor {}{}): within noise, not judged",
+          moved, FormatValue(rule.metric, std::abs(c.b - c.a)), FormatValue(rule.metric, floor),
+          env->repeat_floor.count(rule.metric)
+              ? fmt::format(", from the noise figures and {} repeated baseline runs",
+                            env->repeat_runs)
+              : ", from the generator's sched delay");
+      return r;
+    }
+  }
   r.outcome = RuleOutcome::kFail;
-  r.message = rule.significant ? fmt::format(
-                                     "{}: over the limit by {:.1f} points and significant "
-                                     "(Mann-Whitney p={:.2g} <= alpha {:g})",
-                                     moved, (std::abs(change) - rule.limit) * 100,
-                                     c.mann_whitney ? c.mann_whitney->p_value : 0.0, alpha)
-                               : fmt::format("{}: over the limit", moved);
+  r.message = rule.significant
+                  ? fmt::format(
+                        "{}: over the limit by {:.1f} points and significant "
+                        "({} p={:.2g} <= alpha {:g})",
+                        moved, (std::abs(change) - rule.limit) * 100, TestName(c), PValue(c), alpha)
+                  : fmt::format("{}: over the limit", moved);
   return r;
 }
 
@@ -152,13 +174,18 @@ const char* RuleOutcomeName(RuleOutcome o) {
       return "FAIL";
     case RuleOutcome::kNotTestable:
       return "not testable";
+    case RuleOutcome::kUnstable:
+      return "unstable";
+    case RuleOutcome::kWithinNoise:
+      return "within noise";
   }
   return "?";
 }
 
 GateResult EvaluateGate(const Comparison& cmp, const Policy& policy, const RunData& baseline,
-                        const std::vector<RecentRun>& recent) {
+                        const std::vector<RecentRun>& recent, const EnvironmentCheck* environment) {
   GateResult g;
+  if (environment) g.environment = *environment;
   for (const PolicyRule& rule : policy.rules) {
     std::vector<std::string> scopes;
     if (rule.scope == "overall") {
@@ -178,7 +205,8 @@ GateResult EvaluateGate(const Comparison& cmp, const Policy& policy, const RunDa
           baseline.phases.front().phase == phase) {
         c = cmp.Find(rule.metric, "");
       }
-      g.rules.push_back(c ? Evaluate(rule, *c, policy.alpha) : MissingScope(rule, phase));
+      g.rules.push_back(c ? Evaluate(rule, *c, policy.alpha, environment)
+                          : MissingScope(rule, phase));
     }
   }
   if (policy.consecutive.enabled) {
@@ -187,8 +215,10 @@ GateResult EvaluateGate(const Comparison& cmp, const Policy& policy, const RunDa
   for (const RuleResult& r : g.rules) {
     g.failed += r.outcome == RuleOutcome::kFail;
     g.not_testable += r.outcome == RuleOutcome::kNotTestable;
+    g.unstable += r.outcome == RuleOutcome::kUnstable || r.outcome == RuleOutcome::kWithinNoise;
   }
   g.outcome = g.failed         ? GateOutcome::kFail
+              : g.unstable     ? GateOutcome::kUnstable
               : g.not_testable ? GateOutcome::kUndecided
                                : GateOutcome::kPass;
   return g;

@@ -8,8 +8,14 @@
 // candidate's tags (ignore_tags excepted, same scenario, the candidate included) has the
 // metric above baseline * (1 + max_increase).
 //
-// Outcome: kFail if any rule failed (exit 99), else kUndecided if any rule was not testable
-// (exit 2), else kPass (exit 0).
+// The environment (gate/environment.h), when given: latency and throughput rules are not
+// judged when the environment is unstable (kUnstable); a latency rule that would fail with a
+// change no larger than the calibrated floor is kWithinNoise.  Error-rate rules are judged
+// as always: errors are not machine noise.
+//
+// Outcome: kFail if any rule failed (exit 99), else kUnstable if any rule was unstable or
+// within noise (exit 2, "UNSTABLE ENVIRONMENT"), else kUndecided if any rule was not
+// testable (exit 2), else kPass (exit 0).
 //
 // Thread-safety: EvaluateGate is pure; RecentRuns borrows the Store on the calling thread.
 #pragma once
@@ -17,15 +23,19 @@
 #include <string>
 #include <vector>
 
+#include <optional>
+
 #include "gate/compare.h"
+#include "gate/environment.h"
 #include "gate/policy.h"
 #include "gate/run_data.h"
 #include "store/store.h"
 
 namespace vitals::gate {
 
-enum class RuleOutcome { kPass, kFail, kNotTestable };
-const char* RuleOutcomeName(RuleOutcome o);  // "pass" "FAIL" "not testable"
+enum class RuleOutcome { kPass, kFail, kNotTestable, kUnstable, kWithinNoise };
+// "pass" "FAIL" "not testable" "unstable" "within noise"
+const char* RuleOutcomeName(RuleOutcome o);
 
 struct RuleResult {
   std::string rule;   // PolicyRule::Describe() / ConsecutiveRule::Describe()
@@ -46,18 +56,20 @@ struct RecentRun {
   double value = 0;  // the consecutive rule's metric, overall
 };
 
-enum class GateOutcome { kPass, kFail, kUndecided };
+enum class GateOutcome { kPass, kFail, kUndecided, kUnstable };
 
 struct GateResult {
   GateOutcome outcome = GateOutcome::kPass;
   std::vector<RuleResult> rules;
-  int failed = 0, not_testable = 0;
+  int failed = 0, not_testable = 0, unstable = 0;  // unstable counts within-noise rules too
+  std::optional<EnvironmentCheck> environment;     // as given to EvaluateGate
 };
 
 // `recent`: newest first, the candidate first; used only when policy.consecutive.enabled.
 // `baseline` is the run A of `cmp` (for the consecutive rule's reference value).
 GateResult EvaluateGate(const Comparison& cmp, const Policy& policy, const RunData& baseline,
-                        const std::vector<RecentRun>& recent);
+                        const std::vector<RecentRun>& recent,
+                        const EnvironmentCheck* environment = nullptr);
 
 // The consecutive rule's window: up to rule.runs completed runs, newest first, starting at
 // the candidate (a JSON-file candidate is taken as is, then the stored runs started before

@@ -57,7 +57,39 @@ IntervalPoint IntervalFromJson(const json& j) {
   p.p95_us = get("p95");
   p.p99_us = get("p99");
   p.mean_us = get("mean");
+  p.start_s = Num(j, "start_s");
   return p;
+}
+
+double NumOrAbsent(const json& obj, const char* key) {
+  return Num(obj, key, NoiseInterval::kAbsent);
+}
+
+NoiseInterval NoiseFromJson(const json& j) {
+  NoiseInterval n;
+  n.start_s = Num(j, "start_s");
+  n.length_s = Num(j, "length_s", 1);
+  n.probes = uint64_t(Num(j, "probes"));
+  n.sched_delay_p99_us = NumOrAbsent(j, "sched_delay_p99_us");
+  n.sched_delay_max_us = NumOrAbsent(j, "sched_delay_max_us");
+  n.send_lag_p99_us = NumOrAbsent(j, "send_lag_p99_us");
+  n.gen_cpu_pct = NumOrAbsent(j, "gen_cpu_pct");
+  n.steal_pct = NumOrAbsent(j, "steal_pct");
+  n.psi_cpu_pct = NumOrAbsent(j, "psi_cpu_pct");
+  n.runnable_per_cpu = NumOrAbsent(j, "runnable_per_cpu");
+  return n;
+}
+
+// Copies each interval's noise figures onto the points of the same start (every phase of it).
+void AttachNoise(RunData* r) {
+  std::map<double, const NoiseInterval*> by_start;
+  for (const NoiseInterval& n : r->noise) by_start[n.start_s] = &n;
+  for (IntervalPoint& p : r->intervals) {
+    auto it = by_start.find(p.start_s);
+    if (it == by_start.end()) continue;
+    p.sched_delay_p99_us = it->second->sched_delay_p99_us;
+    p.psi_cpu_pct = it->second->psi_cpu_pct;
+  }
 }
 
 }  // namespace
@@ -107,9 +139,13 @@ RunData FromStoredRun(const StoredRun& run, const std::string& label) {
   }
   for (const IntervalSummary& i : run.interval_summaries) {
     if (!i.request.empty()) continue;
-    r.intervals.push_back(IntervalPoint{i.phase, i.length_s, i.requests, i.errors, i.p50_us,
-                                        i.p95_us, i.p99_us, i.mean_us});
+    IntervalPoint p{i.phase,  i.length_s, i.requests, i.errors,
+                    i.p50_us, i.p95_us,   i.p99_us,   i.mean_us};
+    p.start_s = i.start_s;
+    r.intervals.push_back(p);
   }
+  r.noise = run.noise;
+  AttachNoise(&r);
   return r;
 }
 
@@ -177,6 +213,12 @@ Result<RunData> FromResultJson(const std::string& json_text, const std::string& 
       r.intervals.push_back(IntervalFromJson(j));
     }
   }
+  if (auto it = doc.find("noise"); it != doc.end() && it->is_array()) {
+    for (const json& j : *it) {
+      if (j.is_object()) r.noise.push_back(NoiseFromJson(j));
+    }
+  }
+  AttachNoise(&r);
   return r;
 }
 
@@ -255,6 +297,7 @@ Result<RunData> PoolRuns(const std::vector<RunData>& runs, const std::string& la
       add_scope(&g.phases[it->second], p);
     }
     g.intervals.insert(g.intervals.end(), r.intervals.begin(), r.intervals.end());
+    g.noise.insert(g.noise.end(), r.noise.begin(), r.noise.end());
     first = false;
   }
   auto finish = [](ScopeData* s) {

@@ -20,6 +20,7 @@
 
 #include "core/histogram.h"
 #include "core/status.h"
+#include "load/noise.h"
 #include "store/store.h"
 
 namespace vitals::gate {
@@ -30,6 +31,12 @@ struct IntervalPoint {
   double length_s = 1;
   uint64_t requests = 0, errors = 0;
   double p50_us = 0, p95_us = 0, p99_us = 0, mean_us = 0;  // corrected; 0 without requests
+  double start_s = 0;                                      // from the run start
+  // The generator's noise in this interval (load/noise.h; NaN when not measured) and whether
+  // the environment check (gate/environment.h) left the interval out as disturbed.
+  double sched_delay_p99_us = NoiseInterval::kAbsent;
+  double psi_cpu_pct = NoiseInterval::kAbsent;
+  bool excluded = false;
 };
 
 // Headline numbers of the whole run (phase == "") or of one phase.
@@ -60,6 +67,9 @@ struct RunData {
   std::vector<IntervalPoint> intervals;
   bool has_intervals = true;
   int runs = 1;  // > 1 for a pooled group (compare --ab)
+  // The generator's noise per interval (every run of a pool, concatenated); empty for runs
+  // made before vitals measured it.
+  std::vector<NoiseInterval> noise;
 
   // The phase named `name`, or nullptr.
   const ScopeData* Phase(const std::string& name) const;

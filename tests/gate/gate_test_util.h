@@ -3,6 +3,7 @@
 // CompleteRun) so that compare / gate / history read exactly what `vitals load` would write.
 #pragma once
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <random>
@@ -31,7 +32,34 @@ struct SynthRun {
   std::string fingerprint = "00112233aabbccdd";
   std::vector<std::pair<std::string, std::string>> tags = {{"branch", "main"}};
   int64_t started_unix_ms = 1'700'000'000'000;
+  // The generator's noise, one entry per interval (empty: the run did not measure it).
+  std::vector<NoiseInterval> noise;
+  // Intervals (by index) whose requests are all slower by the given microseconds: what a
+  // CPU hog does to the latency of the seconds it runs in.
+  std::vector<std::pair<int, double>> slow_intervals;
 };
+
+// A noise series of `seconds` intervals: sched delay p99 and CPU pressure as given, the
+// intervals listed in `disturbed` with `disturbed_sched_us` and `disturbed_psi` instead.
+inline std::vector<NoiseInterval> NoiseSeries(int seconds, double sched_us, double psi,
+                                              const std::vector<int>& disturbed = {},
+                                              double disturbed_sched_us = 0,
+                                              double disturbed_psi = 0) {
+  std::vector<NoiseInterval> out;
+  for (int i = 0; i < seconds; ++i) {
+    NoiseInterval n;
+    n.start_s = i;
+    n.probes = 200;
+    const bool hit = std::find(disturbed.begin(), disturbed.end(), i) != disturbed.end();
+    n.sched_delay_p99_us = hit ? disturbed_sched_us : sched_us + (i % 3) * 5;
+    n.sched_delay_max_us = n.sched_delay_p99_us * 2;
+    n.psi_cpu_pct = hit ? disturbed_psi : psi;
+    n.gen_cpu_pct = 10;
+    n.steal_pct = 0;
+    out.push_back(n);
+  }
+  return out;
+}
 
 inline LoadResult MakeSynthResult(const SynthRun& s) {
   std::mt19937_64 rng(s.seed);
@@ -57,8 +85,12 @@ inline LoadResult MakeSynthResult(const SynthRun& s) {
     iv.length_s = 1;
     PhaseResult& phase = r.phases[std::min(size_t(i) / per_phase, r.phases.size() - 1)];
     iv.phase = phase.name;
+    double extra_us = 0;
+    for (const auto& [index, us] : s.slow_intervals) {
+      if (index == i) extra_us = us;
+    }
     for (int k = 0; k < s.rate; ++k) {
-      const auto v = int64_t(lat(rng));
+      const auto v = int64_t(lat(rng) + extra_us);
       iv.latency_corrected.Record(v);
       iv.latency_uncorrected.Record(v);
       iv.errors += err(rng) ? 1 : 0;
@@ -79,6 +111,7 @@ inline LoadResult MakeSynthResult(const SynthRun& s) {
   r.error_rate = r.requests ? double(r.errors) / double(r.requests) : 0;
   r.rate_achieved = double(r.requests) / r.duration_s;
   r.tags = s.tags;
+  r.noise = s.noise;
   return r;
 }
 
