@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,8 @@ namespace vitals::gate {
 namespace {
 
 bool Finite(double v) { return std::isfinite(v); }
+
+constexpr double kWobbleShare = 0.25;
 
 std::string Us(double v) { return Finite(v) ? FormatDurationUs(v) : "-"; }
 std::string Pct(double v) { return Finite(v) ? fmt::format("{:.1f}%", v) : "-"; }
@@ -50,6 +53,13 @@ double EnvironmentCheck::FloorFor(Metric m, double a) const {
     floor = std::max(floor, it->second * std::abs(a));
   }
   return floor;
+}
+
+bool EnvironmentCheck::Noisy() const {
+  for (const SideEnvironment* side : {&a, &b}) {
+    if (side->measured && std::string_view(NoiseVerdict(side->summary)) != "quiet") return true;
+  }
+  return false;
 }
 
 const char* EnvironmentCheck::Advice() {
@@ -111,12 +121,18 @@ EnvironmentCheck CheckEnvironment(RunData* a, RunData* b, const EnvironmentBound
   }
   env.stable = env.problems.empty();
   if (paired) return env;
+  // The floor: how far the generator's own timing moved between the runs (the difference of
+  // the sides' sched-delay and send-lag tails), plus a quarter of the smaller tail for the
+  // run-to-run wobble of a delay of that size.
   const double da = env.a.measured ? sa.sched_delay_p99_us : NoiseInterval::kAbsent;
   const double db = env.b.measured ? sb.sched_delay_p99_us : NoiseInterval::kAbsent;
   if (Finite(da) && Finite(db)) {
-    env.floor_us = std::max(da, db) + std::abs(db - da);
+    env.floor_us = std::abs(db - da) + kWobbleShare * std::min(da, db);
+    const double la = env.a.measured ? sa.send_lag_p99_us : NoiseInterval::kAbsent;
+    const double lb = env.b.measured ? sb.send_lag_p99_us : NoiseInterval::kAbsent;
+    if (Finite(la) && Finite(lb)) env.floor_us += std::abs(lb - la);
   } else if (Finite(da) || Finite(db)) {
-    env.floor_us = Finite(da) ? da : db;
+    env.floor_us = kWobbleShare * (Finite(da) ? da : db);
   }
   return env;
 }

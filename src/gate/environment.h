@@ -15,11 +15,14 @@
 //      max_steal_diff_points, or sched-delay p99 by more than max_sched_ratio times and
 //      min_sched_diff_us.
 //   3. The calibrated floor.  A latency change no larger than what the environment itself
-//      moves between identical runs is within noise: floor_us = the larger side's median
-//      sched-delay p99 plus the difference between the sides (the generator's own timing
-//      error at the tail, and how much more of it one side had).  When the store holds
-//      repeated runs of the baseline (same scenario, same tags), their spread gives a
-//      relative floor per metric as well; the larger floor applies.
+//      moves between identical runs is within noise: floor_us = |difference of the sides'
+//      median sched-delay p99| + |difference of their send-lag p99| + a quarter of the
+//      smaller sched-delay p99 (how far the generator's own timing moved between the runs,
+//      plus the run-to-run wobble of a delay that size).  When the store holds repeated runs
+//      of the baseline (same scenario, same tags), their spread gives a relative floor per
+//      metric as well; the larger floor applies.
+//   4. Power.  On a noisy machine (a side's summary verdict is not "quiet") a latency change
+//      over the limit that is not significant is not judged either: the noise may hide it.
 //
 // A side without noise figures (a run recorded before vitals measured noise, a JSON file
 // without "noise") is "not measured": it neither excludes intervals nor makes the verdict
@@ -70,6 +73,9 @@ struct EnvironmentCheck {
   // The floor for metric m at baseline value `a` (same unit as the metric): the absolute
   // floor for latency metrics, or the repeat floor times |a|, whichever is larger.
   double FloorFor(Metric m, double a) const;
+  // True when a measured side's summary is not "quiet" (load/noise.h NoiseVerdict): a
+  // latency change over the limit that is not significant is then not judged either.
+  bool Noisy() const;
   // What to do about an unstable environment or a change within noise.
   static const char* Advice();
 };

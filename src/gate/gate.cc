@@ -74,6 +74,17 @@ RuleResult Evaluate(const PolicyRule& rule, const MetricComparison& c, double al
     r.message = moved + ": within the limit";
     return r;
   }
+  if (rule.significant && c.verdict != Verdict::kRegression && env && IsLatency(rule.metric) &&
+      env->Noisy()) {
+    // On a noisy machine a real slowdown can drown in the noise: over the limit but not
+    // significant is "cannot tell", not a pass.
+    r.outcome = RuleOutcome::kUnstable;
+    r.message = fmt::format(
+        "{}: over the limit but not significant ({} p={:.2g} > alpha {:g}) on a noisy "
+        "machine: a real slowdown could hide in that noise, so it is not judged",
+        moved, TestName(c), PValue(c), alpha);
+    return r;
+  }
   if (rule.significant && c.verdict != Verdict::kRegression) {
     r.message = fmt::format(
         "{}: over the limit but not significant ({} p={:.2g} > "

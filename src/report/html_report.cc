@@ -9,6 +9,7 @@
 #include "core/units.h"
 #include "report/escape.h"
 #include "report/html_style.h"
+#include "report/load_summary.h"
 #include "report/report_charts.h"
 #include "report/verdict_table.h"
 
@@ -156,6 +157,10 @@ std::string Charts(const ReportData& d) {
   out += RenderSvgChart(LatencyOverTimeChart(d));
   out += RenderSvgChart(ThroughputChart(d));
   out += RenderSvgChart(PercentileDistributionChart(d));
+  if (!d.result.noise.empty()) {
+    out += RenderSvgChart(NoiseDelayChart(d));
+    out += RenderSvgChart(NoiseCpuChart(d));
+  }
   return out + "</section>\n";
 }
 
@@ -274,6 +279,8 @@ std::string Environment(const ReportData& d) {
   kv("run id", i.id);
   kv("status", i.DisplayStatus());
   if (d.result.threads > 0) kv("threads", std::to_string(d.result.threads));
+  kv("noise", FormatEnvironmentLine(SummarizeNoise(d.result.noise), d.result.noise_note)
+                  .substr(std::string("environment: ").size()));
   out += "</tbody></table></div>\n";
   if (i.tags.empty()) {
     out += "<p class=\"muted\">No tags.</p>\n";

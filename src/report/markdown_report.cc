@@ -6,6 +6,7 @@
 
 #include "core/units.h"
 #include "report/escape.h"
+#include "report/load_summary.h"
 #include "report/verdict_table.h"
 
 namespace vitals {
@@ -156,6 +157,9 @@ void Environment(const ReportData& d, std::string* out) {
     for (const auto& [k, v] : i.tags) tags += (tags.empty() ? "" : " ") + MarkdownCode(k + "=" + v);
     *out += fmt::format("| tags | {} |\n", tags);
   }
+  *out += fmt::format("| noise | {} |\n",
+                      C(FormatEnvironmentLine(SummarizeNoise(d.result.noise), d.result.noise_note)
+                            .substr(std::string("environment: ").size())));
   *out += "\n";
 }
 

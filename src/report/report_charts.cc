@@ -162,4 +162,46 @@ Chart PercentileDistributionChart(const ReportData& d) {
   return c;
 }
 
+Chart NoiseDelayChart(const ReportData& d) {
+  Chart c;
+  c.id = "chart-noise-delay";
+  c.title = "Load generator noise: how late its loop ran (sched delay p99) and sent (send lag p99)";
+  c.x = TimeAxis(d);
+  c.bands = PhaseBands(d);
+  ChartSeries sched{"sched delay p99", 3, false, false, {}};
+  ChartSeries lag{"send lag p99", 4, true, false, {}};
+  for (const NoiseInterval& n : d.result.noise) {
+    const double mid = n.start_s + n.length_s / 2;
+    if (std::isfinite(n.sched_delay_p99_us)) sched.points.push_back({mid, n.sched_delay_p99_us});
+    if (std::isfinite(n.send_lag_p99_us)) lag.points.push_back({mid, n.send_lag_p99_us});
+  }
+  c.series.push_back(std::move(sched));
+  if (!lag.points.empty()) c.series.push_back(std::move(lag));
+  c.y.title = "delay";
+  c.y.format = AxisDurationUs;
+  c.y.has_include = true;
+  return c;
+}
+
+Chart NoiseCpuChart(const ReportData& d) {
+  Chart c;
+  c.id = "chart-noise-cpu";
+  c.title = "Machine: CPU pressure (some task waiting), steal and the generator's CPU";
+  c.x = TimeAxis(d);
+  c.bands = PhaseBands(d);
+  ChartSeries psi{"CPU pressure %", 2, false, true, {}};
+  ChartSeries steal{"steal %", 5, true, false, {}};
+  ChartSeries gen{"generator CPU %", 0, false, false, {}};
+  for (const NoiseInterval& n : d.result.noise) {
+    const double mid = n.start_s + n.length_s / 2;
+    if (std::isfinite(n.psi_cpu_pct)) psi.points.push_back({mid, n.psi_cpu_pct});
+    if (std::isfinite(n.steal_pct)) steal.points.push_back({mid, n.steal_pct});
+    if (std::isfinite(n.gen_cpu_pct)) gen.points.push_back({mid, n.gen_cpu_pct});
+  }
+  c.series = {std::move(psi), std::move(steal), std::move(gen)};
+  c.y.title = "percent";
+  c.y.has_include = true;
+  return c;
+}
+
 }  // namespace vitals

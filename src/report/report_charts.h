@@ -6,6 +6,8 @@
 //   * latency distribution: the HdrHistogram percentile plot of the whole run, corrected and
 //     uncorrected; x is the percentile on the usual 1/(1-p) log axis (90%, 99%, 99.9%, ...),
 //     y the latency on a log axis.
+//   * load generator noise (load/noise.h): sched delay p99 and send lag p99 per interval;
+//   * the machine: CPU pressure, steal and the generator's CPU share per interval.
 // An uncorrected series is left out when the data has none (timeline read from summaries).
 //
 // Thread-safety: pure functions.
@@ -21,6 +23,8 @@ namespace vitals {
 Chart LatencyOverTimeChart(const ReportData& d);
 Chart ThroughputChart(const ReportData& d);
 Chart PercentileDistributionChart(const ReportData& d);
+Chart NoiseDelayChart(const ReportData& d);
+Chart NoiseCpuChart(const ReportData& d);
 
 // Axis labels: "250us", "1.5ms", "2s"; "90s", "5m30s"; percentile odds 10 -> "90%".
 std::string AxisDurationUs(double us);
