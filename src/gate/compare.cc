@@ -263,6 +263,8 @@ MetricComparison CompareMetric(const RunData& a, const RunData& b, Metric m,
   }
   c.n_a = va.size();
   c.n_b = vb.size();
+  c.a_median = FiniteMedian(va);
+  c.b_median = FiniteMedian(vb);
   c.excluded_a = ExcludedCount(a, phase);
   c.excluded_b = ExcludedCount(b, phase);
   // The smallest p-value these sample sizes allow: complete separation (Mann-Whitney) or

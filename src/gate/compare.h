@@ -24,6 +24,7 @@
 // Thread-safety: pure functions.
 #pragma once
 
+#include <cmath>
 #include <optional>
 #include <string>
 #include <vector>
@@ -72,6 +73,10 @@ struct MetricComparison {
   std::string not_testable_reason;        // set with kNotTestable
   size_t n_a = 0, n_b = 0;                // per-interval samples used (pairs, when paired)
   size_t excluded_a = 0, excluded_b = 0;  // disturbed intervals left out (gate/environment.h)
+  // The medians of the per-interval samples the test used (NaN without samples): a typical
+  // interval, which a few disturbed ones cannot inflate the way they inflate a whole-run
+  // percentile.  The gate's limits look at both (gate/gate.h).
+  double a_median = NAN, b_median = NAN;
   std::optional<stats::MannWhitney> mann_whitney;
   // Paired comparison (a duet: CompareOptions::paired): Wilcoxon signed-rank on the
   // same intervals of both sides, instead of Mann-Whitney.

@@ -32,11 +32,23 @@ RuleResult Evaluate(const PolicyRule& rule, const MetricComparison& c, double al
   r.policy_line = rule.line;
   double change = 0;
   bool exceeded = false;
+  std::string typical_note;
   switch (rule.kind) {
     case LimitKind::kMaxIncrease:
       change =
           c.a != 0 ? (c.b - c.a) / c.a : (c.b > 0 ? std::numeric_limits<double>::infinity() : 0);
       exceeded = change > rule.limit;
+      // A few disturbed intervals can inflate the baseline's whole-run percentile and hide a
+      // slowdown: the change of the typical interval counts too.
+      if (!exceeded && IsLatency(rule.metric) && c.a_median > 0 && std::isfinite(c.b_median)) {
+        const double typical = (c.b_median - c.a_median) / c.a_median;
+        if (typical > rule.limit) {
+          exceeded = true;
+          typical_note = fmt::format(" (per-interval median {} -> {}, {})",
+                                     FormatValue(rule.metric, c.a_median),
+                                     FormatValue(rule.metric, c.b_median), SignedPct(typical));
+        }
+      }
       r.change_text = SignedPct(change);
       r.limit_text = SignedPct(rule.limit);
       break;
@@ -55,9 +67,10 @@ RuleResult Evaluate(const PolicyRule& rule, const MetricComparison& c, double al
   }
   r.significance_text = rule.significant ? Significance(c, alpha) : "-";
   const std::string where = c.phase.empty() ? "" : fmt::format(" in phase '{}'", c.phase);
-  const std::string moved = fmt::format("{}{}: {} -> {} ({}, limit {})", MetricName(rule.metric),
-                                        where, FormatValue(rule.metric, c.a),
-                                        FormatValue(rule.metric, c.b), r.change_text, r.limit_text);
+  const std::string moved =
+      fmt::format("{}{}: {} -> {} ({}, limit {}){}", MetricName(rule.metric), where,
+                  FormatValue(rule.metric, c.a), FormatValue(rule.metric, c.b), r.change_text,
+                  r.limit_text, typical_note);
   if (env && !env->stable && rule.metric != Metric::kErrorRate) {
     r.outcome = RuleOutcome::kUnstable;
     r.message = fmt::format(

@@ -1,6 +1,9 @@
 // Gate evaluation: a Comparison (baseline A vs candidate B) judged by a Policy.
 //
-// A rule fails when its limit is exceeded and, if the rule requires it, the comparison's
+// A relative latency limit is exceeded when the whole-run value moved more than the limit, or
+// the median of the per-interval samples did (MetricComparison::a_median / b_median: a few
+// disturbed baseline intervals must not hide a slowdown).  A rule fails when its limit is
+// exceeded and, if the rule requires it, the comparison's
 // verdict for that metric and scope is kRegression (Mann-Whitney p <= alpha, B worse).  A
 // rule that requires significance on a metric whose verdict is kNotTestable (runs too short,
 // a JSON file without intervals) is kNotTestable: the gate cannot decide and says why; it
