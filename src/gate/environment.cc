@@ -165,15 +165,14 @@ Status AddRepeatFloor(Store& store, const RunData& baseline, const std::string& 
   for (auto& [m, v] : values) {
     const double med = FiniteMedian(v);
     if (!(med > 0)) continue;
-    // What the environment moves between two identical runs: the 90th percentile (nearest
-    // rank) of the relative differences between every two of them.
+    // What the environment typically moves between two identical runs: the median of the
+    // relative differences between every two of them (a few disturbed baselines must not
+    // make the floor swallow every regression).
     std::vector<double> diffs;
     for (size_t i = 0; i < v.size(); ++i) {
       for (size_t j = i + 1; j < v.size(); ++j) diffs.push_back(std::abs(v[i] - v[j]) / med);
     }
-    std::sort(diffs.begin(), diffs.end());
-    const size_t rank = size_t(std::ceil(0.9 * double(diffs.size())));
-    env->repeat_floor[m] = diffs[std::max<size_t>(rank, 1) - 1];
+    env->repeat_floor[m] = FiniteMedian(std::move(diffs));
   }
   return Status::Ok();
 }

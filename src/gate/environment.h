@@ -92,8 +92,9 @@ EnvironmentCheck CheckEnvironment(RunData* a, RunData* b, const EnvironmentBound
 
 // Adds the repeat floor: the completed runs in `store` with the baseline's scenario and every
 // one of its tags (the baseline included, `exclude_id` - the candidate - left out); with at
-// least kMinRepeatRuns of them, for each latency metric, the largest relative distance of a
-// run's value from their median.  Errors: store errors only.
+// least kMinRepeatRuns of them (the newest kMaxRepeatRuns), for each latency metric, the
+// median of the relative differences between every two of them (relative to their median).
+// Errors: store errors only.
 Status AddRepeatFloor(Store& store, const RunData& baseline, const std::string& exclude_id,
                       EnvironmentCheck* env);
 

@@ -241,8 +241,10 @@ TEST_F(EnvironmentTest, RepeatedBaselinesGiveARelativeFloor) {
   ASSERT_TRUE(AddRepeatFloor(*store_, base, c.id, &env).ok());
   EXPECT_EQ(env.repeat_runs, 4);
   ASSERT_TRUE(env.repeat_floor.count(Metric::kP95));
-  EXPECT_GT(env.repeat_floor.at(Metric::kP95), 0.05);
-  EXPECT_LT(env.repeat_floor.at(Metric::kP95), 0.2);
+  // Pairwise |differences| of 1000, 1100, 1040, 980 are 20..120 us: their median ~50 us is
+  // ~5 % of the runs' median.
+  EXPECT_GT(env.repeat_floor.at(Metric::kP95), 0.02);
+  EXPECT_LT(env.repeat_floor.at(Metric::kP95), 0.1);
   EXPECT_GT(env.FloorFor(Metric::kP95, 1000), env.floor_us);
   // Fewer than three comparable runs: no repeat floor.
   EnvironmentCheck lone = CheckEnvironment(&c, &base);
