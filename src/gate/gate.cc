@@ -71,16 +71,16 @@ RuleResult Evaluate(const PolicyRule& rule, const MetricComparison& c, double al
       fmt::format("{}{}: {} -> {} ({}, limit {}){}", MetricName(rule.metric), where,
                   FormatValue(rule.metric, c.a), FormatValue(rule.metric, c.b), r.change_text,
                   r.limit_text, typical_note);
-  if (env && !env->stable && rule.metric != Metric::kErrorRate) {
-    r.outcome = RuleOutcome::kUnstable;
-    r.message = fmt::format(
-        "{}: not judged, the two runs' environments differ (see the environment lines)", moved);
-    return r;
-  }
   if (rule.significant && c.verdict == Verdict::kNotTestable) {
     r.outcome = RuleOutcome::kNotTestable;
     r.message =
         fmt::format("{}; cannot tell whether it is significant: {}", moved, c.not_testable_reason);
+    return r;
+  }
+  if (env && !env->stable && rule.metric != Metric::kErrorRate) {
+    r.outcome = RuleOutcome::kUnstable;
+    r.message = fmt::format(
+        "{}: not judged, the two runs' environments differ (see the environment lines)", moved);
     return r;
   }
   if (!exceeded) {
@@ -241,9 +241,10 @@ GateResult EvaluateGate(const Comparison& cmp, const Policy& policy, const RunDa
     g.not_testable += r.outcome == RuleOutcome::kNotTestable;
     g.unstable += r.outcome == RuleOutcome::kUnstable || r.outcome == RuleOutcome::kWithinNoise;
   }
+  // Runs too short (not testable) is the first thing to fix, before any environment.
   g.outcome = g.failed         ? GateOutcome::kFail
-              : g.unstable     ? GateOutcome::kUnstable
               : g.not_testable ? GateOutcome::kUndecided
+              : g.unstable     ? GateOutcome::kUnstable
                                : GateOutcome::kPass;
   return g;
 }

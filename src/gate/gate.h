@@ -16,9 +16,9 @@
 // change no larger than the calibrated floor is kWithinNoise.  Error-rate rules are judged
 // as always: errors are not machine noise.
 //
-// Outcome: kFail if any rule failed (exit 99), else kUnstable if any rule was unstable or
-// within noise (exit 2, "UNSTABLE ENVIRONMENT"), else kUndecided if any rule was not
-// testable (exit 2), else kPass (exit 0).
+// Outcome: kFail if any rule failed (exit 99), else kUndecided if any rule was not testable
+// (exit 2: the runs cannot answer, whatever the machine), else kUnstable if any rule was
+// unstable or within noise (exit 2, "UNSTABLE ENVIRONMENT"), else kPass (exit 0).
 //
 // Thread-safety: EvaluateGate is pure; RecentRuns borrows the Store on the calling thread.
 #pragma once
