@@ -197,8 +197,9 @@ void PairedIntervalValues(const RunData& a, const RunData& b, Metric m, const st
     if (it == in_b.end()) continue;
     auto x = PointValue(i, m, phase, la);
     auto y = PointValue(*it->second, m, phase, lb);
-    // A pair is left out when either side's interval is: the pair is the unit.
-    if (!x || !y || it->second->excluded) continue;
+    // A pair is left out when either side's interval is (PointValue refuses an excluded one):
+    // the pair is the unit.
+    if (!x || !y) continue;
     va->push_back(*x);
     vb->push_back(*y);
   }
