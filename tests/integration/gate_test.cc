@@ -315,6 +315,15 @@ TEST_F(GateCli, BadInputIsExitTwoWithAMessage) {
   EXPECT_THAT(err, HasSubstr("result JSON file"));
   EXPECT_EQ(Vitals({"compare", "latest~9", "latest"}, &out, &err), 2);
   EXPECT_THAT(err, HasSubstr("latest~9"));
+  // --duet: a second URL that is no URL, and compare modes that exclude each other.
+  EXPECT_EQ(RunVitals({"load", fmt::format("http://127.0.0.1:{}/", fast_port_), "--duet",
+                       "not-a-url", "-d", "1s", "--store", Db(), "--quiet"},
+                      &out, &err),
+            2);
+  EXPECT_THAT(err, HasSubstr("--duet: bad URL 'not-a-url'"));
+  EXPECT_EQ(Vitals({"compare", "--duet", "--ab", "a=1", "b=2"}, &out, &err), 2);
+  EXPECT_THAT(err, HasSubstr("one duet run (vitals compare --duet [RUN])"));
+  EXPECT_EQ(Vitals({"compare", "--interleave", "2", "--command-a", "true"}, &out, &err), 2);
   EXPECT_EQ(Vitals({"history", "p96"}, &out, &err), 2);
   EXPECT_THAT(err, HasSubstr("unknown metric 'p96'"));
   const std::string policy = dir_->File("bad.yaml");
