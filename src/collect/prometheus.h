@@ -1,41 +1,49 @@
 // The Prometheus collector behind `vitals check --prometheus URL`.
 //
-// It scrapes a /metrics page twice, `window_ns` apart, and turns the
-// difference into facts (src/collect/fact.h), component "prometheus":
+// The URL is a Prometheus server or a /metrics endpoint (prom_source.h
+// DetectPrometheus).  Either way the facts come from PromQL (prom_facts.h),
+// so the rules see the same facts for the same samples:
+//   - a server: queries at "now" with rate(...[server_window]) (default 5m, the
+//     runbooks' window), no waiting;
+//   - an endpoint: vitals scrapes it every scrape_interval for `window` into
+//     its own sample store and evaluates the same queries at the last scrape,
+//     over exactly the scraped span.
+// Facts, component "prometheus" (each with text "source", the source):
 //
-//   kind "http.endpoint", subject = the endpoint (value of the first label of
-//   endpoint, handler, route, path, uri that a series has) and "overall":
-//     requests      requests counted in the window (increase)
-//     rate_per_s    requests / window seconds
+//   kind "http.endpoint", subject = the endpoint (value of the first of the
+//   labels endpoint, handler, route, path, uri that the series carry) and "overall":
+//     rate_per_s    sum(rate(requests[range]))
+//     requests      rate_per_s x window seconds (Prometheus' increase())
 //     errors        5xx responses in the window (4xx too with errors_include_4xx)
 //     error_ratio   errors / requests; only when requests > 0 and the series
 //                   carry a code/status/status_code (or Spring outcome) label
-//     p50_s p95_s p99_s  histogram_quantile over the bucket *increases* in the
-//                   window (a summary's own quantiles when the metric is a summary)
-//     mean_s        sum increase / count increase
+//     p50_s p95_s p99_s  histogram_quantile(q, sum by (le[, endpoint]) (rate(bucket[range])))
+//                   (a summary's own quantiles when the metric is a summary)
+//     mean_s        rate(sum) / rate(count); max_s: a Micrometer _max gauge
 //     target_rate_per_s  (overall only) when options.target_rate_per_s > 0
 //     text: latency_metric, requests_metric, endpoint_label, latency_source
 //   kind "prom.process", subject "process": cpu_seconds_per_s,
-//     resident_memory_bytes, open_fds, max_fds, fds_ratio
+//     resident_memory_bytes, open_fds, max_fds, fds_ratio, memory_limit_bytes
+//     (GOMEMLIMIT), memory_limit_ratio
 //   kind "prom.go", subject "go": goroutines, goroutines_delta, gc_pause_p50_s,
 //     gc_pause_p75_s, gc_pause_max_s, gc_pause_mean_s, gc_per_s, heap_inuse_bytes
 //   kind "prom.jvm", subject "jvm": gc_pause_max_s, gc_pause_mean_s, gc_per_s,
 //     heap_used_bytes, heap_max_bytes, heap_used_ratio, threads
-//   kind "prom.kafka_lag", subject "<group>/<topic>": lag_messages (second
-//     scrape), lag_before_messages (first), lag_min_messages (the smaller: the
-//     lag that persisted over the whole window)
-// Facts appear only for metrics the page has; checks that could not run
-// (e.g. no HTTP latency histogram on the page) are listed in
-// Collection::limited with the reason.
+//   (process, go and jvm facts are per instance; with several instances the
+//   subject is "<kind> <instance>")
+//   kind "prom.db_pool", subject = the pool: active, max, use_ratio (text
+//     metric, library)
+//   kind "prom.kafka_lag", subject "<group>/<topic>": lag_messages (now),
+//     lag_before_messages (one window earlier), lag_min_messages (the smaller:
+//     the lag that persisted over the whole window)
+// Facts appear only for metrics the source has; checks that could not run
+// (e.g. no HTTP latency histogram) are listed in Collection::limited, each
+// naming the fact and the reason.
 //
-// Counters and buckets: the increase between the scrapes is Prometheus'
-// increase() over [t0, t1] with both samples on the range edges (so no
-// extrapolation), with counter resets handled.  A series present only in the
-// second scrape counts from zero: client libraries create series on first
-// use, and a new error code appearing mid-window must not be invisible.
+// Counters follow Prometheus exactly (rate's extrapolation, counter resets):
+// a series seen in only one scrape of the window has no rate, as in Grafana.
 //
-// Thread-safety: the functions share no state (libcurl is initialised once,
-// thread-safely).
+// Thread-safety: the functions share no state.
 #pragma once
 
 #include <cstdint>
@@ -43,15 +51,23 @@
 #include <string_view>
 
 #include "collect/fact.h"
+#include "collect/http_get.h"
 #include "core/status.h"
 
 namespace vitals {
 
 struct PrometheusOptions {
-  std::string url;                     // http(s)://host:port/metrics
-  int64_t window_ns = 10'000'000'000;  // time between the two scrapes
-  int64_t timeout_ms = 5000;           // per scrape: connect + transfer
-  int64_t max_body_bytes = 64 << 20;   // a larger page is an error, not an OOM
+  std::string url;  // a server (http://host:9090) or an endpoint (http://host:8080/metrics)
+  int64_t window_ns = 10'000'000'000;          // endpoint: how long to scrape
+  int64_t scrape_interval_ns = 1'000'000'000;  // endpoint: between scrapes (at most window)
+  int64_t server_window_ns = 300'000'000'000;  // server: the range of rate() etc.
+  int64_t timeout_ms = 5000;                   // per request: connect + transfer
+  int64_t max_body_bytes = 64 << 20;           // a larger page is an error, not an OOM
+  size_t max_series = 100'000;                 // endpoint: the sample store's cap
+  HttpAuth auth;                               // never printed
+  // Extra label matchers for every selector, e.g. job="api",env="prod"
+  // (to pick one service on a shared server).  Empty: none.
+  std::string selector;
   // Histogram (or summary) of request durations in seconds.  Empty: the first
   // present of http_request_duration_seconds, http_server_requests_seconds
   // (Spring/Micrometer), request_duration_seconds.
@@ -69,26 +85,20 @@ struct PromScrape {
   int64_t time_ms = 0;
 };
 
-// Scrapes options.url twice, window_ns apart, and derives the facts above.
-// Errors: kUnavailable when the page cannot be fetched (connection refused,
-// timeout, HTTP status other than 200, body over max_body_bytes), kParse when
-// it is not valid exposition text, kInvalidArgument for bad options.  Messages
-// name the URL with any password replaced by "***".
+// Detects the source and derives the facts above.
+// Errors: kUnavailable when the URL cannot be fetched (connection refused,
+// timeout, HTTP status other than 200, body over max_body_bytes) or is neither
+// a server nor an endpoint, kParse when a page is not valid exposition text,
+// kInvalidArgument for bad options.  Messages name the URL with any password
+// replaced by "***".
 Result<Collection> CollectPrometheus(const PrometheusOptions& options);
 
-// The derivation step alone, for tests and for pages obtained elsewhere.
+// The derivation over two pages obtained elsewhere (and for tests): both are
+// fed into a sample store (instance "page") and the endpoint queries run at
+// second.time_ms over exactly the span between them.
 // REQUIRES: second.time_ms > first.time_ms.  Errors: kParse (with "first
 // scrape:" / "second scrape:" before the line number), kInvalidArgument.
 Result<Collection> GoldenSignalsFromScrapes(const PromScrape& first, const PromScrape& second,
                                             const PrometheusOptions& options);
-
-// One GET of options.url with the timeouts and size limit above; returns the
-// body.  Sends Accept: text/plain;version=0.0.4 so servers that can also speak
-// OpenMetrics or protobuf answer in the format ParsePromText reads; gzip is
-// accepted and decoded.
-Result<std::string> FetchPrometheusPage(const PrometheusOptions& options);
-
-// `url` with the password of any user:password@ part replaced by "***".
-std::string RedactUrl(std::string_view url);
 
 }  // namespace vitals
