@@ -20,6 +20,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/prom_flags.h"
 #include "collect/fact.h"
 #include "collect/host.h"
 #include "collect/postgres.h"
@@ -43,6 +44,10 @@ struct CheckFlags {
   std::string postgres;                 // DSN
   std::string redis;                    // URL
   int64_t window_ns = 5'000'000'000;
+  bool window_given = false;
+  PromSourceOptions prom;  // credentials, timeouts, series cap
+  int64_t scrape_interval_ns = 1'000'000'000;
+  std::string prom_match, latency_metric, requests_metric;
   std::string rules_dir;
   OutputFormat format = OutputFormat::kText;
   std::string output_file;
@@ -74,6 +79,16 @@ std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
     PrometheusOptions o;
     o.url = url;
     o.window_ns = f.window_ns;
+    // Against a server the window is the PromQL range; the runbooks' 5m
+    // unless --window says otherwise.
+    if (f.window_given) o.server_window_ns = f.window_ns;
+    o.scrape_interval_ns = f.scrape_interval_ns;
+    o.auth = f.prom.auth;
+    o.timeout_ms = f.prom.timeout_ms;
+    o.max_series = f.prom.max_series;
+    o.selector = f.prom_match;
+    o.latency_metric = f.latency_metric;
+    o.requests_metric = f.requests_metric;
     jobs.push_back({"prometheus", RedactSecrets(url), [o] { return CollectPrometheus(o); }});
   }
 
@@ -151,6 +166,8 @@ Examples:
   vitals check --host --window 10s --fail-on critical
   vitals check --proc-root ./capture           # a captured /proc tree (t0/ and t1/)
   vitals check --host --prometheus http://127.0.0.1:9090 --redis redis://127.0.0.1:6379
+  vitals check --prometheus http://127.0.0.1:9090 --prometheus-match 'job="api"' --window 10m
+  vitals check --prometheus http://127.0.0.1:8080/metrics --window 30s  # scrapes every 1s
   vitals check --postgres 'postgres://app@127.0.0.1/app' --format markdown -o check.md
   vitals check --list-rules --rules ./my-rules # shipped rules plus/overridden by ./my-rules
 
@@ -181,8 +198,25 @@ int RunCheck(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--postgres", f.postgres, "PostgreSQL connection string")->type_name("DSN");
   app.add_option("--redis", f.redis, "Redis URL (redis://[:password@]host:port)")->type_name("URL");
-  app.add_option("--window", window, "Sampling window for rates (default 5s)")
+  app.add_option("--window", window,
+                 "Sampling window for rates (default 5s); against a Prometheus server, the "
+                 "range of its queries (default 5m)")
       ->type_name("DURATION");
+  app.add_option("--prometheus-match", f.prom_match,
+                 "Label matchers added to every Prometheus selector, e.g. 'job=\"api\"' (one "
+                 "service on a shared server)")
+      ->type_name("MATCHERS")
+      ->group("Prometheus");
+  app.add_option("--latency-metric", f.latency_metric,
+                 "Name of your HTTP latency histogram/summary (default: the common names)")
+      ->type_name("NAME")
+      ->group("Prometheus");
+  app.add_option("--requests-metric", f.requests_metric,
+                 "Name of your HTTP requests counter (default: http_requests_total)")
+      ->type_name("NAME")
+      ->group("Prometheus");
+  PromFlags prom_flags;
+  AddPromFlags(app, &prom_flags);
   app.add_option("--rules", f.rules_dir,
                  "Directory of extra rule files (*.yaml); a rule with a shipped id replaces it")
       ->type_name("DIR");
@@ -209,6 +243,14 @@ int RunCheck(int argc, char** argv) {
     return Usage(fmt::format("--window {}: expected a duration between 1ms and 1h", window));
   }
   f.window_ns = *window_ns;
+  f.window_given = app.count("--window") > 0;
+  auto prom = ResolvePromFlags(prom_flags, &f.scrape_interval_ns);
+  if (!prom.ok()) return Usage(prom.status().message());
+  f.prom = *prom;
+  // 'job="api"' or '{job="api"}'.
+  if (f.prom_match.size() >= 2 && f.prom_match.front() == '{' && f.prom_match.back() == '}') {
+    f.prom_match = f.prom_match.substr(1, f.prom_match.size() - 2);
+  }
   f.format = format == "json"       ? OutputFormat::kJson
              : format == "markdown" ? OutputFormat::kMarkdown
                                     : OutputFormat::kText;
@@ -259,6 +301,7 @@ int RunCheck(int argc, char** argv) {
     Collection& c = results[i].value();
     for (const auto& l : c.limited) report.limited.push_back({jobs[i].component, l});
     report.facts += static_cast<int>(c.facts.size());
+    report.observed.insert(report.observed.end(), c.facts.begin(), c.facts.end());
     collections.push_back(std::move(c));
   }
   report.findings = Evaluate(*catalog, collections);

@@ -23,5 +23,6 @@ int RunBaseline(int argc, char** argv);
 int RunCompare(int argc, char** argv);
 int RunGate(int argc, char** argv);
 int RunHistory(int argc, char** argv);
+int RunQuery(int argc, char** argv);
 
 }  // namespace vitals::cli

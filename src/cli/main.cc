@@ -21,6 +21,8 @@ const Command kCommands[] = {
      vitals::cli::RunTarget},
     {"check", "diagnose PostgreSQL, Redis, the host and Prometheus targets from runbook rules",
      vitals::cli::RunCheck},
+    {"query", "ask PromQL of a Prometheus server or of /metrics endpoints vitals scrapes",
+     vitals::cli::RunQuery},
     {"runs", "list, show and delete stored runs (the embedded store, ./.vitals/vitals.db)",
      vitals::cli::RunRuns},
     {"report", "render a stored run as HTML, Markdown, JSON or text", vitals::cli::RunReport},

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "collect/fact.h"
 #include "rules/rule.h"
 
 namespace vitals {
@@ -31,6 +32,9 @@ struct CheckReport {
   double window_s = 0;
   int rules = 0;  // rules in the catalog
   int facts = 0;  // facts collected
+  // The facts themselves (JSON only: "observed"), so what the rules saw can be
+  // read and compared between sources.
+  std::vector<Fact> observed;
 };
 
 enum class OutputFormat { kText, kMarkdown, kJson };

@@ -1,3 +1,4 @@
+#include <cmath>
 #include <nlohmann/json.hpp>
 
 #include "core/redact.h"
@@ -61,10 +62,27 @@ std::string FormatReportJson(const CheckReport& r) {
       {"facts", r.facts},
       {"window_s", r.window_s},
   };
+  json observed = json::array();
+  for (const Fact& f : r.observed) {
+    json num = json::object();
+    for (const auto& [k, v] : f.num) {
+      if (std::isfinite(v)) num[k] = v;
+    }
+    observed.push_back({{"component", f.component},
+                        {"kind", f.kind},
+                        {"subject", f.subject},
+                        {"num", num},
+                        {"text", [&] {
+                           json t = json::object();
+                           for (const auto& [k, v] : f.text) t[k] = RedactSecrets(v);
+                           return t;
+                         }()}});
+  }
   json doc = {{"findings", findings},
               {"limited", NotesJson(r.limited, "reason")},
               {"errors", NotesJson(r.errors, "message")},
-              {"summary", summary}};
+              {"summary", summary},
+              {"observed", observed}};
   // Fact texts come from outside (SQL, names); never let bad UTF-8 throw.
   return doc.dump(2, ' ', false, json::error_handler_t::replace) + "\n";
 }
