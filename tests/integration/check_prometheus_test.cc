@@ -1,12 +1,15 @@
 // `vitals check --prometheus` end to end: the shipped rules over fixture
 // pages (in process), and the built binary against `vitals target` under
 // load from wrk.
+#include <arpa/inet.h>
 #include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -15,12 +18,15 @@
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "collect/http_get.h"
 #include "collect/prometheus.h"
+#include "integration/require_server.h"
 #include "rules/evaluate.h"
 #include "rules/loader.h"
 
@@ -30,6 +36,7 @@ namespace vitals {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::string Fixture(const std::string& name) {
   std::ifstream in(std::string(VITALS_SOURCE_DIR) + "/tests/fixtures/prometheus/" + name);
@@ -50,8 +57,8 @@ std::string ZeroedSeries(const std::string& page, const std::string& needle) {
   return out;
 }
 
-std::vector<Finding> CheckFixtures(const std::string& t0, const std::string& t1,
-                                   int64_t window_ms, const std::string& seen_before = "") {
+std::vector<Finding> CheckFixtures(const std::string& t0, const std::string& t1, int64_t window_ms,
+                                   const std::string& seen_before = "") {
   std::string a = Fixture(t0), b = Fixture(t1);
   // A series only in the second page has no rate (Prometheus needs two
   // samples); `seen_before` names series to add to the first page as zeros.
@@ -310,6 +317,186 @@ TEST(CheckPrometheus, TargetUnderLoadGivesErrorRateCriticalAndP95) {
   // 24 ms; allow one bucket more for a busy machine.
   EXPECT_GT(p95, 0.01) << out;
   EXPECT_LE(p95, 0.05) << out;
+}
+
+// The real Prometheus server from Debian, on loopback, scraping `vitals target`
+// (20 ms, 10 % errors) under 200 req/s from `vitals load`: `vitals check` and
+// `vitals query` against the server and against the target's /metrics must
+// give the same golden signals (within what their different windows allow)
+// and the same findings.
+int FreeLoopbackPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr));
+  socklen_t len = sizeof(addr);
+  getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+const nlohmann::json* ObservedFact(const nlohmann::json& report, const std::string& kind,
+                                   const std::string& subject) {
+  if (!report.contains("observed")) return nullptr;
+  for (const auto& f : report["observed"]) {
+    if (f.value("kind", "") == kind && f.value("subject", "") == subject) return &f;
+  }
+  return nullptr;
+}
+
+std::set<std::string> PrometheusFindings(const nlohmann::json& report) {
+  std::set<std::string> out;
+  for (const auto& f : report["findings"]) {
+    if (f.value("component", "") == "prometheus") {
+      out.insert(f.value("id", "") + " " + f.value("subject", ""));
+    }
+  }
+  return out;
+}
+
+double QueryValue(const std::string& out) {
+  auto doc = nlohmann::json::parse(out, nullptr, false);
+  if (doc.is_discarded() || doc.value("resultType", "") != "vector" || doc["result"].empty()) {
+    return -1;
+  }
+  return std::stod(doc["result"][0]["value"][1].get<std::string>());
+}
+
+TEST(PrometheusServer, CheckAndQueryGiveTheSameSignalsAsTheEndpoint) {
+  Child target(
+      {VITALS_BIN, "target", "--listen", "127.0.0.1:0", "--error-rate", "0.1", "--latency", "20ms"},
+      true);
+  ASSERT_TRUE(target.started());
+  std::string banner =
+      target.Read(10'000, [](const std::string& s) { return s.find('\n') != std::string::npos; });
+  const std::string kPrefix = "vitals target listening on ";
+  size_t at = banner.find(kPrefix);
+  ASSERT_NE(at, std::string::npos) << "target said: " << banner;
+  std::string url = banner.substr(at + kPrefix.size());
+  url = url.substr(0, url.find_first_of("\r\n"));  // http://127.0.0.1:PORT/
+  std::string target_hostport = url.substr(7, url.size() - 8);
+
+  auto dir =
+      std::filesystem::temp_directory_path() / ("vitals-prom-server-" + std::to_string(getpid()));
+  std::filesystem::create_directories(dir);
+  int port = FreeLoopbackPort();
+  std::string server = "http://127.0.0.1:" + std::to_string(port);
+  {
+    std::ofstream cfg(dir / "prometheus.yml");
+    cfg << "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
+           "scrape_configs:\n"
+           "  - job_name: target\n"
+           "    static_configs: [{targets: ['"
+        << target_hostport
+        << "']}]\n"
+           "  - job_name: prometheus\n"
+           "    static_configs: [{targets: ['127.0.0.1:"
+        << port << "']}]\n";
+  }
+  Child prometheus({"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
+                    "--storage.tsdb.path=" + (dir / "data").string(),
+                    "--web.listen-address=127.0.0.1:" + std::to_string(port), "--log.level=warn"},
+                   false);
+  VITALS_REQUIRE(prometheus.started(), "prometheus (Debian's server)",
+                 "apt-get install prometheus (scripts/setup does)");
+  bool ready = false;
+  for (int i = 0; i < 100 && !ready; ++i) {
+    auto r = HttpGet(server + "/-/ready", {});
+    ready = r.ok() && r->status == 200;
+    if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  ASSERT_TRUE(ready) << "prometheus did not become ready on " << server;
+
+  Child load({VITALS_BIN, "load", url, "--rate", "200", "--duration", "32s", "--no-store"}, false);
+  ASSERT_TRUE(load.started());
+  // 14 s of load in the server before its 10 s window is asked for.
+  std::this_thread::sleep_for(std::chrono::seconds(14));
+
+  // All four at once: the server's window is the last 10 s, the endpoint's
+  // the next 8 s, both under the same steady load.
+  const std::string q = "sum(rate(http_requests_total[8s]))";
+  Child check_server(
+      {VITALS_BIN, "check", "--prometheus", server, "--window", "10s", "--format", "json"}, true);
+  Child check_endpoint(
+      {VITALS_BIN, "check", "--prometheus", url + "metrics", "--window", "8s", "--format", "json"},
+      true);
+  Child query_server({VITALS_BIN, "query", q, "--prometheus", server, "--format", "json"}, true);
+  Child query_endpoint(
+      {VITALS_BIN, "query", q, "--prometheus", url + "metrics", "--format", "json"}, true);
+  auto all = [](const std::string&) { return false; };
+  std::string qs = query_server.Read(30'000, all);
+  std::string cs = check_server.Read(30'000, all);
+  std::string ce = check_endpoint.Read(30'000, all);
+  std::string qe = query_endpoint.Read(30'000, all);
+  EXPECT_EQ(check_server.Wait(10'000), 0) << cs;
+  EXPECT_EQ(check_endpoint.Wait(10'000), 0) << ce;
+  EXPECT_EQ(query_server.Wait(10'000), 0) << qs;
+  EXPECT_EQ(query_endpoint.Wait(10'000), 0) << qe;
+  std::filesystem::remove_all(dir);
+
+  double rate_server = QueryValue(qs), rate_endpoint = QueryValue(qe);
+  EXPECT_NEAR(rate_server, 200, 30) << qs;
+  EXPECT_NEAR(rate_endpoint, 200, 30) << qe;
+
+  auto rs = nlohmann::json::parse(cs, nullptr, false);
+  auto re = nlohmann::json::parse(ce, nullptr, false);
+  ASSERT_FALSE(rs.is_discarded()) << cs;
+  ASSERT_FALSE(re.is_discarded()) << ce;
+  const nlohmann::json* fs = ObservedFact(rs, "http.endpoint", "/");
+  const nlohmann::json* fe = ObservedFact(re, "http.endpoint", "/");
+  ASSERT_NE(fs, nullptr) << cs;
+  ASSERT_NE(fe, nullptr) << ce;
+  EXPECT_THAT((*fs)["text"].value("source", ""), HasSubstr("Prometheus 2"));
+  EXPECT_THAT((*fe)["text"].value("source", ""), HasSubstr("scraped"));
+  for (const nlohmann::json* f : {fs, fe}) {
+    const auto& num = (*f)["num"];
+    EXPECT_NEAR(num.value("rate_per_s", 0.0), 200, 30) << f->dump();
+    EXPECT_NEAR(num.value("error_ratio", 0.0), 0.1, 0.045) << f->dump();
+    // 20 ms answers interpolate inside the (10 ms, 25 ms] bucket.
+    EXPECT_GT(num.value("p95_s", 0.0), 0.01) << f->dump();
+    EXPECT_LE(num.value("p95_s", 1.0), 0.05) << f->dump();
+  }
+  EXPECT_NEAR((*fs)["num"].value("p95_s", 0.0), (*fe)["num"].value("p95_s", 1.0), 0.01);
+  std::set<std::string> expected = {"prom.error_rate /", "prom.error_rate overall"};
+  EXPECT_EQ(PrometheusFindings(rs), expected) << cs;
+  EXPECT_EQ(PrometheusFindings(re), expected) << ce;
+}
+
+TEST(QueryCli, BadInputSaysWhatAndHow) {
+  int closed = FreeLoopbackPort();  // nothing listens there
+  std::string base = "http://127.0.0.1:" + std::to_string(closed);
+  auto run = [](std::vector<std::string> args, std::string* err) {
+    args.insert(args.begin(), {VITALS_BIN, "query"});
+    std::string log =
+        (std::filesystem::temp_directory_path() / ("vitals-query-err-" + std::to_string(getpid())))
+            .string();
+    std::string cmd;
+    for (const auto& a : args) cmd += "'" + a + "' ";
+    int rc = std::system((cmd + "2>" + log + " >/dev/null").c_str());
+    std::ifstream in(log);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    *err = ss.str();
+    std::filesystem::remove(log);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  };
+  std::string err;
+  EXPECT_EQ(run({"rate(x[5m:1m])", "--prometheus", base + "/metrics"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("col 7: not supported by vitals: subqueries"));
+  EXPECT_EQ(run({"up", "--prometheus", base, "--at", "now", "--range", "5m"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("--at and --range exclude each other"));
+  EXPECT_EQ(run({"up", "--prometheus", base, "--range", "1h", "--step", "100ms"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("Prometheus' limit is 11000"));
+  EXPECT_EQ(
+      run({"up", "--prometheus", "http://u:s3cret@127.0.0.1:" + std::to_string(closed)}, &err), 1);
+  EXPECT_THAT(err, HasSubstr("/api/v1/status/buildinfo"));
+  EXPECT_THAT(err, Not(HasSubstr("s3cret")));
+  EXPECT_EQ(
+      run({"up", "--prometheus", base, "--prometheus-password-file", "/nonexistent/pw"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("--prometheus-password-file /nonexistent/pw: cannot read the file"));
+  EXPECT_EQ(run({"up", "--prometheus", "ftp://127.0.0.1/"}, &err), 2);
+  EXPECT_THAT(err, HasSubstr("must start with http:// or https://"));
 }
 
 }  // namespace
