@@ -94,7 +94,15 @@ Result<Store> Store::Open(const std::string& path, OpenMode mode) {
   // WAL lets readers (`vitals runs`) work while a load writes; synchronous=NORMAL is durable
   // against a killed process (the case that matters for a load generator), and may lose only
   // the last transactions on power loss.
-  rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+  // Switching to WAL while another process opens (and switches) the same new file can answer
+  // SQLITE_BUSY at once, without the busy handler (SQLite takes the lock non-blocking there),
+  // so retry it for the same budget as any other lock wait.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(kBusyTimeoutMs);
+  for (;;) {
+    rc = sqlite3_exec(db, "PRAGMA journal_mode = WAL", nullptr, nullptr, nullptr);
+    if ((rc & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() >= give_up) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
   if (rc != SQLITE_OK) return detail::SqliteError(db, rc, path, "opening");
   VITALS_RETURN_IF_ERROR(
       detail::Exec(db, store.path_, "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON"));
