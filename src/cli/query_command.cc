@@ -114,9 +114,9 @@ std::string ValueTable(const promql::Value& v) {
   return out;
 }
 
-// The longest look back the expression needs: range + offset of every range
-// selector, and offset + 5 m lookback... only ranges matter for scraping
-// (an instant selector needs one scrape).
+// How long endpoints must be scraped for the expression: the longest range
+// plus offset of its range selectors, or offset of its instant selectors
+// (one scrape serves an instant selector without offset).
 int64_t LongestRangeMs(const promql::Expr& e) {
   int64_t best = 0;
   if (e.kind == promql::ExprKind::kMatrixSelector)

@@ -51,37 +51,29 @@ class HttpQueries {
 
   // `agg` of `inner`, overall and per endpoint: {"overall": v, "/a": v, ...}.
   BySubject Both(const std::string& what, const std::string& agg, const std::string& inner) {
-    BySubject out;
-    for (const auto& s : q_.Vec(what, agg + " (" + inner + ")")) Put(&out, "overall", s);
-    if (!ep_.empty()) {
-      for (const auto& s : q_.Vec(what, agg + " by (" + ep_ + ") (" + inner + ")")) {
-        std::string subject(s.labels.Get(ep_));
-        if (!subject.empty()) Put(&out, subject, s);
-      }
-    }
-    return out;
+    return Run(what, agg + " (" + inner + ")", agg + " by (" + ep_ + ") (" + inner + ")");
   }
 
   // histogram_quantile(q, ...) overall and per endpoint.
   BySubject Quantile(double quantile, const std::string& bucket_sel) {
-    BySubject out;
     std::string rate = "rate(" + bucket_sel + q_.Range() + ")";
-    std::string what = fmt::format("http latency p{:g}", quantile * 100);
-    for (const auto& s :
-         q_.Vec(what, fmt::format("histogram_quantile({}, sum by (le) ({}))", quantile, rate))) {
-      Put(&out, "overall", s);
-    }
-    if (!ep_.empty()) {
-      for (const auto& s : q_.Vec(what, fmt::format("histogram_quantile({}, sum by (le, {}) ({}))",
-                                                    quantile, ep_, rate))) {
-        std::string subject(s.labels.Get(ep_));
-        if (!subject.empty()) Put(&out, subject, s);
-      }
-    }
-    return out;
+    return Run(fmt::format("http latency p{:g}", quantile * 100),
+               fmt::format("histogram_quantile({}, sum by (le) ({}))", quantile, rate),
+               fmt::format("histogram_quantile({}, sum by (le, {}) ({}))", quantile, ep_, rate));
   }
 
  private:
+  // The overall query, then (with an endpoint label) the per-endpoint one.
+  BySubject Run(const std::string& what, const std::string& overall, const std::string& by_ep) {
+    BySubject out;
+    for (const auto& s : q_.Vec(what, overall)) Put(&out, "overall", s);
+    if (ep_.empty()) return out;
+    for (const auto& s : q_.Vec(what, by_ep)) {
+      std::string subject(s.labels.Get(ep_));
+      if (!subject.empty()) Put(&out, subject, s);
+    }
+    return out;
+  }
   static void Put(BySubject* out, const std::string& subject, const promql::Sample& s) {
     if (std::isfinite(s.point.v)) (*out)[subject] = s.point.v;
   }

@@ -8,7 +8,6 @@
 #include <array>
 #include <cmath>
 #include <map>
-#include <optional>
 
 #include "collect/prom_facts.h"
 
@@ -40,17 +39,14 @@ class PerInstanceFacts {
   void Set(const std::string& field, const ByInstance& values) {
     for (const auto& [inst, v] : values) facts_[inst][field] = v;
   }
-  std::map<std::string, double>& Fields(const std::string& inst) { return facts_[inst]; }
-  std::optional<double> Get(const std::string& inst, const std::string& field) const {
-    auto it = facts_.find(inst);
-    if (it == facts_.end()) return std::nullopt;
-    auto f = it->second.find(field);
-    return f == it->second.end() ? std::nullopt : std::optional<double>(f->second);
-  }
-  std::vector<std::string> Instances() const {
-    std::vector<std::string> out;
-    for (const auto& [inst, f] : facts_) out.push_back(inst);
-    return out;
+  // field = num / den for every instance that has both and den > 0.
+  void Ratio(const std::string& field, const std::string& num, const std::string& den) {
+    for (auto& [inst, fields] : facts_) {
+      auto n = fields.find(num), d = fields.find(den);
+      if (n != fields.end() && d != fields.end() && d->second > 0) {
+        fields[field] = n->second / d->second;
+      }
+    }
   }
   void Emit(Collection* out) const {
     for (const auto& [inst, fields] : facts_) {
@@ -71,6 +67,22 @@ std::string Rate(const PromQuerier& q, const std::string& name) {
   return "rate(" + q.Sel(name) + q.Range() + ")";
 }
 
+// gc_per_s = rate(<base>_count) and gc_pause_mean_s = rate(<base>_sum) /
+// rate(<base>_count), per instance, for the summaries of GC pauses.
+void AddGcRate(PromQuerier& q, const std::vector<std::string>& names, const std::string& base,
+               const std::string& runtime, PerInstanceFacts* facts) {
+  if (!Contains(names, base + "_count")) return;
+  ByInstance count = Per(q, runtime + " gc rate", "sum", Rate(q, base + "_count"));
+  facts->Set("gc_per_s", count);
+  if (!Contains(names, base + "_sum")) return;
+  ByInstance sum = Per(q, runtime + " gc mean", "sum", Rate(q, base + "_sum"));
+  ByInstance mean;
+  for (const auto& [inst, c] : count) {
+    if (auto it = sum.find(inst); it != sum.end() && c > 0) mean[inst] = it->second / c;
+  }
+  facts->Set("gc_pause_mean_s", mean);
+}
+
 void AddProcess(PromQuerier& q, const std::vector<std::string>& names, Collection* out) {
   auto has = [&](const char* n) { return Contains(names, n); };
   PerInstanceFacts p("prom.process", "process");
@@ -88,12 +100,8 @@ void AddProcess(PromQuerier& q, const std::vector<std::string>& names, Collectio
     p.Set("memory_limit_bytes",
           Per(q, "memory limit", "sum", q.Sel("go_gc_gomemlimit_bytes") + " < 1e18"));
   }
-  for (const std::string& inst : p.Instances()) {
-    auto open = p.Get(inst, "open_fds"), max = p.Get(inst, "max_fds");
-    if (open && max && *max > 0) p.Fields(inst)["fds_ratio"] = *open / *max;
-    auto rss = p.Get(inst, "resident_memory_bytes"), limit = p.Get(inst, "memory_limit_bytes");
-    if (rss && limit && *limit > 0) p.Fields(inst)["memory_limit_ratio"] = *rss / *limit;
-  }
+  p.Ratio("fds_ratio", "open_fds", "max_fds");
+  p.Ratio("memory_limit_ratio", "resident_memory_bytes", "memory_limit_bytes");
   p.Emit(out);
 }
 
@@ -114,18 +122,7 @@ void AddGo(PromQuerier& q, const std::vector<std::string>& names, Collection* ou
             Per(q, "go gc pause", "max", q.Sel(gc, fmt::format("quantile=\"{}\"", quantile))));
     }
   }
-  if (has(gc + "_count")) {
-    ByInstance count = Per(q, "go gc rate", "sum", Rate(q, gc + "_count"));
-    g.Set("gc_per_s", count);
-    if (has(gc + "_sum")) {
-      ByInstance sum = Per(q, "go gc mean", "sum", Rate(q, gc + "_sum"));
-      for (const auto& [inst, c] : count) {
-        if (auto it = sum.find(inst); it != sum.end() && c > 0) {
-          g.Fields(inst)["gc_pause_mean_s"] = it->second / c;
-        }
-      }
-    }
-  }
+  AddGcRate(q, names, gc, "go", &g);
   if (has("go_memstats_heap_inuse_bytes")) {
     g.Set("heap_inuse_bytes", Per(q, "go heap", "sum", q.Sel("go_memstats_heap_inuse_bytes")));
   }
@@ -142,14 +139,7 @@ void AddJvm(PromQuerier& q, const std::vector<std::string>& names, Collection* o
   }
   for (std::string base : {"jvm_gc_pause_seconds", "jvm_gc_collection_seconds"}) {
     if (!has(base + "_count")) continue;
-    ByInstance count = Per(q, "jvm gc rate", "sum", Rate(q, base + "_count"));
-    j.Set("gc_per_s", count);
-    ByInstance sum = Per(q, "jvm gc mean", "sum", Rate(q, base + "_sum"));
-    for (const auto& [inst, c] : count) {
-      if (auto it = sum.find(inst); it != sum.end() && c > 0) {
-        j.Fields(inst)["gc_pause_mean_s"] = it->second / c;
-      }
-    }
+    AddGcRate(q, names, base, "jvm", &j);
     break;
   }
   auto heap = [&](const char* micrometer, const char* client_java, const char* field) {
@@ -166,10 +156,7 @@ void AddJvm(PromQuerier& q, const std::vector<std::string>& names, Collection* o
     j.Set("threads", Per(q, "jvm threads", "sum", q.Sel(m)));
     break;
   }
-  for (const std::string& inst : j.Instances()) {
-    auto used = j.Get(inst, "heap_used_bytes"), max = j.Get(inst, "heap_max_bytes");
-    if (used && max && *max > 0) j.Fields(inst)["heap_used_ratio"] = *used / *max;
-  }
+  j.Ratio("heap_used_ratio", "heap_used_bytes", "heap_max_bytes");
   j.Emit(out);
 }
 

@@ -34,6 +34,12 @@ Status WithPrefix(const Status& st, const std::string& prefix) {
   }
 }
 
+// What to do about a 401/403 from a server.
+constexpr const char* kCredentialsHint =
+    "the server wants credentials; pass --prometheus-user with --prometheus-password-file, or "
+    "--prometheus-token-file (or VITALS_PROMETHEUS_USER, VITALS_PROMETHEUS_PASSWORD, "
+    "VITALS_PROMETHEUS_TOKEN)";
+
 std::string Env(const char* name) {
   const char* v = std::getenv(name);
   return v ? v : "";
@@ -202,11 +208,8 @@ Result<std::string> ServerSource::Call(
     return std::move(r->body);
   }
   if (r->status == 401 || r->status == 403) {
-    return Status::Unavailable(
-        fmt::format("GET {}{}: HTTP {}: the server wants credentials; pass --prometheus-user/"
-                    "--prometheus-password or --prometheus-token (or VITALS_PROMETHEUS_USER, "
-                    "VITALS_PROMETHEUS_PASSWORD, VITALS_PROMETHEUS_TOKEN)",
-                    RedactSecrets(base_url_), path, r->status));
+    return Status::Unavailable(fmt::format("GET {}{}: HTTP {}: {}", RedactSecrets(base_url_), path,
+                                           r->status, kCredentialsHint));
   }
   return Status::Unavailable(fmt::format("GET {}{}: HTTP {}; the response starts: {}",
                                          RedactSecrets(base_url_), path, r->status,
@@ -352,10 +355,9 @@ Result<PromDetection> DetectPrometheus(const std::string& url, const PromSourceO
     }
   }
   if (info->status == 401 || info->status == 403) {
-    return Status::Unavailable(
-        fmt::format("GET {}/api/v1/status/buildinfo: HTTP {}: the server wants credentials; pass "
-                    "--prometheus-user/--prometheus-password or --prometheus-token",
-                    RedactSecrets(TrimSlash(url)), info->status));
+    return Status::Unavailable(fmt::format("GET {}/api/v1/status/buildinfo: HTTP {}: {}",
+                                           RedactSecrets(TrimSlash(url)), info->status,
+                                           kCredentialsHint));
   }
   // Not a server: an endpoint if the URL itself serves exposition text.
   HttpGetOptions get = GetOptions(options);

@@ -247,19 +247,27 @@ class Child {
   bool reaped_ = false;
 };
 
+// The URL `vitals target` announces on its first line (http://127.0.0.1:PORT/),
+// or "" when it said something else (`banner` gets what it said).
+std::string TargetUrl(Child& target, std::string* banner) {
+  *banner =
+      target.Read(10'000, [](const std::string& s) { return s.find('\n') != std::string::npos; });
+  const std::string kPrefix = "vitals target listening on ";
+  size_t at = banner->find(kPrefix);
+  if (at == std::string::npos) return "";
+  std::string url = banner->substr(at + kPrefix.size());
+  return url.substr(0, url.find_first_of("\r\n"));
+}
+
 TEST(CheckPrometheus, TargetUnderLoadGivesErrorRateCriticalAndP95) {
   // The target answers every request after 20 ms, 10 % of them with a 500.
   Child target(
       {VITALS_BIN, "target", "--listen", "127.0.0.1:0", "--error-rate", "0.1", "--latency", "20ms"},
       true);
   ASSERT_TRUE(target.started());
-  std::string banner =
-      target.Read(10'000, [](const std::string& s) { return s.find('\n') != std::string::npos; });
-  const std::string kPrefix = "vitals target listening on ";
-  size_t at = banner.find(kPrefix);
-  ASSERT_NE(at, std::string::npos) << "target said: " << banner;
-  std::string url = banner.substr(at + kPrefix.size());
-  url = url.substr(0, url.find_first_of("\r\n"));
+  std::string banner;
+  std::string url = TargetUrl(target, &banner);
+  ASSERT_FALSE(url.empty()) << "target said: " << banner;
   ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
 
   Child wrk({"wrk", "-t1", "-c10", "-d5s", url}, false);
@@ -368,13 +376,9 @@ TEST(PrometheusServer, CheckAndQueryGiveTheSameSignalsAsTheEndpoint) {
       {VITALS_BIN, "target", "--listen", "127.0.0.1:0", "--error-rate", "0.1", "--latency", "20ms"},
       true);
   ASSERT_TRUE(target.started());
-  std::string banner =
-      target.Read(10'000, [](const std::string& s) { return s.find('\n') != std::string::npos; });
-  const std::string kPrefix = "vitals target listening on ";
-  size_t at = banner.find(kPrefix);
-  ASSERT_NE(at, std::string::npos) << "target said: " << banner;
-  std::string url = banner.substr(at + kPrefix.size());
-  url = url.substr(0, url.find_first_of("\r\n"));  // http://127.0.0.1:PORT/
+  std::string banner;
+  std::string url = TargetUrl(target, &banner);
+  ASSERT_FALSE(url.empty()) << "target said: " << banner;  // http://127.0.0.1:PORT/
   std::string target_hostport = url.substr(7, url.size() - 8);
 
   auto dir =
