@@ -19,6 +19,7 @@
 #include <fmt/format.h>
 #include <CLI/CLI.hpp>
 
+#include "cli/check_record.h"
 #include "cli/commands.h"
 #include "cli/prom_flags.h"
 #include "collect/fact.h"
@@ -53,6 +54,9 @@ struct CheckFlags {
   std::string output_file;
   std::string fail_on;  // "", "warning" or "critical"
   bool list_rules = false;
+  bool record = false;     // --record: store the findings with the time (vitals incident)
+  std::string run;         // --run: attach the recorded check to this run
+  std::string store_flag;  // --store
 };
 
 // One component to check.  `target` is shown in messages and must already be
@@ -170,6 +174,7 @@ Examples:
   vitals check --prometheus http://127.0.0.1:8080/metrics --window 30s  # scrapes every 1s
   vitals check --postgres 'postgres://app@127.0.0.1/app' --format markdown -o check.md
   vitals check --list-rules --rules ./my-rules # shipped rules plus/overridden by ./my-rules
+  vitals check --prometheus http://127.0.0.1:8080/metrics --record  # kept for vitals incident
 
 Exit codes: 0 no finding at the --fail-on level (or no --fail-on) and every component checked;
 1 a component could not be checked; 2 usage or rule error; 99 a finding at the --fail-on level.
@@ -228,6 +233,16 @@ int RunCheck(int argc, char** argv) {
                  "Exit 99 when a finding of this level or worse exists: warning or critical")
       ->check(CLI::IsMember({"warning", "critical"}));
   app.add_flag("--list-rules", f.list_rules, "Print the rule catalog and exit");
+  app.add_flag("--record", f.record,
+               "Store the findings with the time they were seen, for `vitals incident`")
+      ->group("Store");
+  app.add_option("--run", f.run, "With --record: attach the check to this run (id, latest, ...)")
+      ->type_name("RUN")
+      ->group("Store");
+  app.add_option("--store", f.store_flag,
+                 "With --record: the run store (default $VITALS_STORE or ./.vitals/vitals.db)")
+      ->type_name("PATH")
+      ->group("Store");
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -279,6 +294,10 @@ int RunCheck(int argc, char** argv) {
   report.window_s = static_cast<double>(f.window_ns) / 1e9;
   for (const auto& s : *catalog) report.rules += static_cast<int>(s.rules.size());
 
+  if (!f.record && (!f.run.empty() || !f.store_flag.empty())) {
+    return Usage("--run and --store go with --record (they say where to store the check)");
+  }
+  const int64_t started_ms = UnixNowMs();
   std::vector<ComponentJob> jobs = BuildJobs(f);
   for (const auto& c : report.components) {
     bool has_job = false;
@@ -305,6 +324,15 @@ int RunCheck(int argc, char** argv) {
     collections.push_back(std::move(c));
   }
   report.findings = Evaluate(*catalog, collections);
+  if (f.record) {
+    auto id = RecordCheckRun({f.store_flag, f.run, started_ms, UnixNowMs(), report.components,
+                              FormatReportJson(report)});
+    if (!id.ok()) {
+      std::fprintf(stderr, "vitals check: --record: %s\n", id.status().message().c_str());
+      return id.status().code() == Status::Code::kNotFound ? kExitUsage : kExitFailure;
+    }
+    std::fprintf(stderr, "vitals check: recorded as check %s\n", id->c_str());
+  }
 
   bool to_terminal = f.output_file.empty() && isatty(STDOUT_FILENO) == 1;
   bool color = to_terminal && std::getenv("NO_COLOR") == nullptr;

@@ -33,6 +33,8 @@ const Command kCommands[] = {
      vitals::cli::RunGate},
     {"history", "a metric across stored runs, with change points (slow drifts and steps)",
      vitals::cli::RunHistory},
+    {"incident", "the post-incident record of a time window: impact, timeline, causes, actions",
+     vitals::cli::RunIncident},
     {"demo", "the main job end to end: built-in target, phased load, check, store, HTML report",
      vitals::cli::RunDemo},
 };

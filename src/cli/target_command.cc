@@ -33,6 +33,8 @@ constexpr const char* kExamples =
     "  uniform:1ms..5ms              uniform between the bounds\n"
     "  lognormal:median=2ms,p99=20ms log-normal with that median and p99\n"
     "  exp:mean=5ms                  exponential with that mean\n"
+    "\nDegrade: --degrade 10s..30s --degrade-latency 3s [--degrade-error-rate 10%] makes\n"
+    "answers slow (and/or failing) from 10 s to 30 s after start: an incident to practise on.\n"
     "\nStalls: --stall S --stall-every E freezes every answer during [k*E-S, k*E) after start\n"
     "(k = 1, 2, ...); a request arriving in a stall is answered when it ends (plus latency).\n"
     "\nExamples:\n"
@@ -70,13 +72,58 @@ int WaitForStop(const sigset_t& set, int64_t deadline_ns) {
 
 }  // namespace
 
+// --degrade FROM..TO with --degrade-latency and/or --degrade-error-rate.
+Status ParseDegrade(const std::string& window, const std::string& latency,
+                    const std::string& error_rate, DegradeWindow* out) {
+  if (window.empty()) {
+    if (!latency.empty() || !error_rate.empty()) {
+      return Status::InvalidArgument(
+          "--degrade-latency and --degrade-error-rate need --degrade FROM..TO (e.g. 10s..30s)");
+    }
+    return Status::Ok();
+  }
+  const size_t dots = window.find("..");
+  auto bad = [&](const std::string& why) {
+    return Status::InvalidArgument(
+        fmt::format("--degrade '{}': {}; expected FROM..TO after the target starts, e.g. 10s..30s",
+                    window, why));
+  };
+  if (dots == std::string::npos) return bad("no '..'");
+  auto from = ParseDurationNs(window.substr(0, dots));
+  if (!from.ok()) return bad(from.status().message());
+  auto to = ParseDurationNs(window.substr(dots + 2));
+  if (!to.ok()) return bad(to.status().message());
+  if (*from < 0 || *to <= *from) return bad("TO must be after FROM");
+  if (latency.empty() && error_rate.empty()) {
+    return Status::InvalidArgument(
+        "--degrade needs --degrade-latency SPEC and/or --degrade-error-rate F (what changes in "
+        "the window)");
+  }
+  out->from_ns = *from;
+  out->to_ns = *to;
+  if (!latency.empty()) {
+    auto lat = ParseLatencySpec(latency);
+    if (!lat.ok()) return Status::InvalidArgument("--degrade-latency: " + lat.status().message());
+    out->latency = *lat;
+    out->has_latency = true;
+  }
+  if (!error_rate.empty()) {
+    auto rate = ParseFraction(error_rate);
+    if (!rate.ok()) {
+      return Status::InvalidArgument("--degrade-error-rate: " + rate.status().message());
+    }
+    out->error_rate = *rate;
+  }
+  return Status::Ok();
+}
+
 int RunTarget(int argc, char** argv) {
   CLI::App app(kDescription, "vitals target");
   app.footer(kExamples);
   app.get_formatter()->column_width(34);
 
   std::string listen = "127.0.0.1:8080", latency = "0", error_rate = "0", stall, stall_every,
-              duration;
+              duration, degrade, degrade_latency, degrade_error_rate;
   int threads = 1, error_status = 500;
   int64_t body_bytes = 2, max_header_bytes = 8192, max_request_body = 1 << 20;
   uint64_t seed = 1;
@@ -96,6 +143,13 @@ int RunTarget(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--stall", stall, "length of each server-wide stall, e.g. 500ms");
   app.add_option("--stall-every", stall_every, "period of stalls, e.g. 5s (needs --stall)");
+  app.add_option("--degrade", degrade,
+                 "a window after start, FROM..TO (e.g. 10s..30s), where answers use the "
+                 "--degrade-* settings: an incident to practise on");
+  app.add_option("--degrade-latency", degrade_latency,
+                 "latency spec inside the --degrade window (e.g. 3s)");
+  app.add_option("--degrade-error-rate", degrade_error_rate,
+                 "error share inside the --degrade window (e.g. 10%)");
   app.add_option("--body-bytes", body_bytes, "size of the 200 answer's body (\"ok\" for 2)")
       ->capture_default_str();
   app.add_option("--duration", duration,
@@ -147,6 +201,10 @@ int RunTarget(int argc, char** argv) {
     if (!schedule.ok()) return Usage(schedule.status().message());
     o.stall = *schedule;
   }
+  if (Status st = ParseDegrade(degrade, degrade_latency, degrade_error_rate, &o.degrade);
+      !st.ok()) {
+    return Usage(st.message());
+  }
   int64_t duration_ns = 0;
   if (!duration.empty()) {
     auto d = ParseDurationNs(duration);
@@ -185,6 +243,14 @@ int RunTarget(int argc, char** argv) {
           ? fmt::format(", stall {} every {}", FormatDurationUs(double(o.stall.stall_ns()) / 1e3),
                         FormatDurationUs(double(o.stall.every_ns()) / 1e3))
           : "";
+  if (o.degrade.enabled()) {
+    stall_text +=
+        fmt::format(", degraded {:g}s..{:g}s (latency {}, errors {})",
+                    double(o.degrade.from_ns) / 1e9, double(o.degrade.to_ns) / 1e9,
+                    o.degrade.has_latency ? FormatLatencySpec(o.degrade.latency) : "unchanged",
+                    o.degrade.error_rate >= 0 ? fmt::format("{:.4g}%", o.degrade.error_rate * 100)
+                                              : std::string("unchanged"));
+  }
   std::fprintf(stderr,
                "vitals target: %d thread%s, latency %s, errors %.4g%% as %d%s; metrics at "
                "%smetrics; stop with Ctrl-C\n",

@@ -6,6 +6,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdlib>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -107,5 +108,93 @@ std::string FormatTimeMs(int64_t unix_ms, bool utc) {
 
 std::string FormatLocalTimeMs(int64_t unix_ms) { return FormatTimeMs(unix_ms, false); }
 std::string FormatUtcTimeMs(int64_t unix_ms) { return FormatTimeMs(unix_ms, true); }
+
+namespace {
+
+bool Digits(std::string_view s, size_t pos, size_t n, int* out) {
+  if (pos + n > s.size()) return false;
+  int v = 0;
+  for (size_t i = pos; i < pos + n; ++i) {
+    if (s[i] < '0' || s[i] > '9') return false;
+    v = v * 10 + (s[i] - '0');
+  }
+  *out = v;
+  return true;
+}
+
+// Days since 1970-01-01 of a civil date (proleptic Gregorian; Howard Hinnant's algorithm).
+int64_t DaysFromCivil(int y, int m, int d) {
+  y -= m <= 2;
+  const int64_t era = (y >= 0 ? y : y - 399) / 400;
+  const int64_t yoe = y - era * 400;
+  const int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+std::optional<int64_t> ParseRfc3339Ms(std::string_view s) {
+  int y, mo, d, h, mi, sec;
+  if (!Digits(s, 0, 4, &y) || s.size() < 19 || s[4] != '-' || !Digits(s, 5, 2, &mo) ||
+      s[7] != '-' || !Digits(s, 8, 2, &d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+      !Digits(s, 11, 2, &h) || s[13] != ':' || !Digits(s, 14, 2, &mi) || s[16] != ':' ||
+      !Digits(s, 17, 2, &sec)) {
+    return std::nullopt;
+  }
+  if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60) return std::nullopt;
+  size_t i = 19;
+  int64_t ms = 0;
+  if (i < s.size() && s[i] == '.') {
+    ++i;
+    int64_t scale = 100;
+    const size_t start = i;
+    while (i < s.size() && s[i] >= '0' && s[i] <= '9') {
+      ms += (s[i] - '0') * scale;
+      scale /= 10;
+      ++i;
+    }
+    if (i == start) return std::nullopt;
+  }
+  int64_t offset_min = 0;
+  if (i < s.size() && (s[i] == 'Z' || s[i] == 'z')) {
+    ++i;
+  } else if (i < s.size() && (s[i] == '+' || s[i] == '-')) {
+    int oh, om;
+    if (!Digits(s, i + 1, 2, &oh) || i + 3 >= s.size() || s[i + 3] != ':' ||
+        !Digits(s, i + 4, 2, &om)) {
+      return std::nullopt;
+    }
+    offset_min = (s[i] == '+' ? 1 : -1) * (oh * 60 + om);
+    i += 6;
+  } else {
+    return std::nullopt;  // RFC 3339 requires a zone: Z or an offset
+  }
+  if (i != s.size()) return std::nullopt;
+  const int64_t secs = DaysFromCivil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec;
+  return (secs - offset_min * 60) * 1000 + ms;
+}
+
+}  // namespace
+
+Result<int64_t> ParseTimeMs(std::string_view text, int64_t now_unix_ms) {
+  auto bad = [&]() {
+    return Status::InvalidArgument(fmt::format(
+        "time '{}': expected RFC 3339 (2026-12-06T01:02:03Z or with an offset, +01:00), Unix "
+        "seconds (1796519689), now, or now-DURATION (now-15m)",
+        text));
+  };
+  if (text == "now") return now_unix_ms;
+  if (text.substr(0, 4) == "now-" || text.substr(0, 4) == "now+") {
+    auto d = ParseDurationNs(text.substr(4));
+    if (!d.ok()) return bad();
+    return now_unix_ms + (text[3] == '-' ? -1 : 1) * (*d / 1'000'000);
+  }
+  if (!text.empty() && text.find_first_not_of("0123456789.") == std::string_view::npos) {
+    auto v = ParseDouble(text);
+    if (!v.ok() || *v < 0) return bad();
+    return int64_t(*v * 1000.0 + 0.5);
+  }
+  if (auto ms = ParseRfc3339Ms(text)) return *ms;
+  return bad();
+}
 
 }  // namespace vitals

@@ -26,6 +26,12 @@ Result<double> ParseDouble(std::string_view text);
 // Non-negative integer; whole text must be consumed.
 Result<int64_t> ParseInt(std::string_view text);
 
+// A point in time as Unix milliseconds: RFC 3339 ("2026-12-06T01:02:03Z",
+// "2026-12-06T02:02:03.5+01:00"; a space may replace the T), Unix seconds ("1796519689",
+// "1796519689.25"), "now", or "now-DURATION" / "now+DURATION" ("now-15m").  `now_unix_ms` is the
+// clock's reading for "now".  InvalidArgument quoting the text and listing the forms.
+Result<int64_t> ParseTimeMs(std::string_view text, int64_t now_unix_ms);
+
 // Human form of a duration, 3 significant digits: "950us", "1.25ms", "2.00s".
 std::string FormatDurationUs(double us);
 // A Unix time in milliseconds as "YYYY-MM-DD HH:MM:SS" in local time, or in UTC with " UTC"

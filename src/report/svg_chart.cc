@@ -136,6 +136,8 @@ figure.chart svg.plot { width: 100%; height: auto; display: block; font-size: 12
 .plot .band { opacity: .55; }
 .plot .b0 { fill: #eef3fb; } .plot .b1 { fill: #f7f1e6; }
 .plot .band-label { font-size: 11px; fill: #5a636c; }
+.plot .marker line { stroke: #b03a2e; stroke-width: 1; stroke-dasharray: 2 2; }
+.plot .marker text { font-size: 10px; fill: #b03a2e; text-anchor: middle; }
 .plot path.data { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
 .plot path.area { stroke: none; opacity: .18; }
 .dashed { stroke-dasharray: 5 3; }
@@ -247,6 +249,19 @@ std::string RenderSvgChart(const Chart& c) {
     }
   }
   out += "</g>\n";
+  if (!c.markers.empty()) {
+    out += "<g class=\"markers\">\n";
+    for (const ChartMarker& m : c.markers) {
+      if (!Drawable(m.x, xs.log) || m.x < xs.lo || m.x > xs.hi) continue;
+      const double x = kLeft + xs.Map(m.x) * kPlotW;
+      out += fmt::format(
+          "<g class=\"marker\"><title>{}</title><line x1=\"{}\" x2=\"{}\" y1=\"{}\" "
+          "y2=\"{}\"/><text x=\"{}\" y=\"{}\">{}</text></g>\n",
+          HtmlEscape(m.label), Num(x), Num(x), Num(kTop), Num(kTop + kPlotH), Num(x), Num(kTop - 2),
+          HtmlEscape(m.tag));
+    }
+    out += "</g>\n";
+  }
 
   const std::vector<ChartTick> yt = TicksFor(c.y, ys, 5), xt = TicksFor(c.x, xs, 8);
   out += "<g class=\"grid\">\n";

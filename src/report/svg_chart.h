@@ -38,6 +38,14 @@ struct ChartBand {
   std::string label;
 };
 
+// A vertical line at one x (an event on a time axis), tagged with a short text drawn above
+// the plot ("3") and a tooltip naming it.
+struct ChartMarker {
+  double x = 0;
+  std::string tag;    // a few characters
+  std::string label;  // the tooltip
+};
+
 struct ChartTick {
   double value = 0;
   std::string label;
@@ -62,6 +70,7 @@ struct Chart {
   ChartAxis x, y;
   std::vector<ChartSeries> series;
   std::vector<ChartBand> bands;
+  std::vector<ChartMarker> markers;  // drawn over the bands, under the data
 };
 
 // The chart as an HTML <figure> holding the caption, the <svg> and an HTML legend.  A chart

@@ -7,7 +7,7 @@
 #include "store/store_internal.h"
 
 namespace vitals {
-namespace {
+namespace detail {
 
 // The shape reports rely on: an object whose "findings" is an array when present.  Checked
 // here so a report never has to guess what a stored document means.
@@ -34,10 +34,10 @@ Status ValidateFindings(const std::string& path, const std::string& text) {
   return Status::Ok();
 }
 
-}  // namespace
+}  // namespace detail
 
 Status Store::SetFindings(const std::string& run_name, const std::string& findings_json) {
-  VITALS_RETURN_IF_ERROR(ValidateFindings(path_, findings_json));
+  VITALS_RETURN_IF_ERROR(detail::ValidateFindings(path_, findings_json));
   const std::string redacted = RedactSecrets(findings_json);
   auto txn = detail::WriteTxn::Begin(db_, path_);
   if (!txn.ok()) return txn.status();

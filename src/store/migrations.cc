@@ -131,10 +131,36 @@ CREATE TABLE run_noise (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: what `vitals check --record` found and when (checks), and the post-incident
+// records `vitals incident` writes (incidents).  Both are read by time window.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE checks (
+  id               TEXT PRIMARY KEY,
+  started_unix_ms  INTEGER NOT NULL,
+  finished_unix_ms INTEGER NOT NULL,
+  components       TEXT NOT NULL DEFAULT '',
+  run_id           TEXT REFERENCES runs (id) ON DELETE SET NULL,
+  findings_json    TEXT NOT NULL
+);
+CREATE INDEX checks_by_finished ON checks (finished_unix_ms);
+
+CREATE TABLE incidents (
+  id              TEXT PRIMARY KEY,
+  created_unix_ms INTEGER NOT NULL,
+  from_unix_ms    INTEGER NOT NULL,
+  to_unix_ms      INTEGER NOT NULL,
+  severity        TEXT NOT NULL DEFAULT '',
+  title           TEXT NOT NULL DEFAULT '',
+  record_json     TEXT NOT NULL
+);
+CREATE INDEX incidents_by_created ON incidents (created_unix_ms);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
     {3, "generator noise per interval", kV3},
+    {4, "recorded checks and incident records", kV4},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

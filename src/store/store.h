@@ -162,6 +162,29 @@ struct Baseline {
   int64_t set_unix_ms = 0;
 };
 
+// One `vitals check --record`: when it ran and what it found (schema version 4, `checks`).
+struct CheckRecord {
+  std::string id;  // RecordCheck assigns one when empty (the run id format)
+  int64_t started_unix_ms = 0, finished_unix_ms = 0;
+  std::string components;     // comma-separated, e.g. "host,prometheus"
+  std::string run_id;         // the run it was attached to; "" for none
+  std::string findings_json;  // the `vitals check --format json` document (stored redacted)
+};
+
+// A stored post-incident record (`vitals incident`, schema version 4, `incidents`).
+struct IncidentInfo {
+  std::string id;  // SaveIncident assigns one when empty
+  int64_t created_unix_ms = 0;
+  int64_t from_unix_ms = 0, to_unix_ms = 0;  // the window it covers
+  std::string severity;                      // "P0".."P3", or "" below every level
+  std::string title;
+};
+
+struct StoredIncident {
+  IncidentInfo info;
+  std::string record_json;  // the record as `vitals incident --format json` writes it
+};
+
 class Store {
  public:
   enum class OpenMode {
@@ -231,6 +254,20 @@ class Store {
   Result<Baseline> GetBaseline(const std::string& name);  // NotFound listing the baselines
   Result<std::vector<Baseline>> ListBaselines();          // sorted by name
   Status RemoveBaseline(const std::string& name);         // NotFound when absent
+
+  // ---- recorded checks (`vitals check --record`) ----
+  // Stores the check (findings_json redacted; InvalidArgument when it is not the check JSON
+  // document) and returns its id.  NotFound when run_id names no run.
+  Result<std::string> RecordCheck(const CheckRecord& check);
+  // Checks that ran (at least partly) inside [from, to], oldest first.
+  Result<std::vector<CheckRecord>> ListChecks(int64_t from_unix_ms, int64_t to_unix_ms);
+
+  // ---- incident records (`vitals incident`) ----
+  // Stores the record (redacted) and returns its id.
+  Result<std::string> SaveIncident(const IncidentInfo& info, const std::string& record_json);
+  Result<std::vector<IncidentInfo>> ListIncidents();  // newest first
+  // `name`: a full id, a unique id prefix, or `latest`.  NotFound saying how to list them.
+  Result<StoredIncident> GetIncident(const std::string& name);
 
   // ---- maintenance ----
   // PRAGMA integrity_check: Ok, or an Io error carrying its first messages.

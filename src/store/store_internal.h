@@ -17,6 +17,12 @@
 namespace vitals::detail {
 
 int64_t NowUnixMs();
+// A new id "YYYYMMDDTHHMMSS-xxxx" (UTC time of unix_ms + 16 random bits): runs, checks,
+// incidents.
+std::string NewRecordId(int64_t unix_ms);
+// Ok when `text` is the `vitals check --format json` document (an object whose "findings",
+// when present, is an array); InvalidArgument naming the store and what is wrong otherwise.
+Status ValidateFindings(const std::string& path, const std::string& text);
 
 // A histogram as stored: HdrHistogram V2 compressed, base64 (core/hdr_log.h).
 std::string EncodeHistogram(const Histogram& h);

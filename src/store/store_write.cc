@@ -19,16 +19,6 @@ namespace {
 using detail::Stmt;
 using detail::WriteTxn;
 
-// Same format as the load engine's run ids: UTC start time + 16 random bits.
-std::string NewRunId(int64_t unix_ms) {
-  static thread_local std::mt19937 rng{std::random_device{}()};
-  const time_t secs = time_t(unix_ms / 1000);
-  tm t{};
-  gmtime_r(&secs, &t);
-  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}-{:04x}", t.tm_year + 1900, t.tm_mon + 1,
-                     t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, rng() & 0xffff);
-}
-
 struct EncodedInterval {
   const IntervalSample* sample;
   LatencySummary summary;
@@ -179,7 +169,7 @@ Result<std::string> Store::BeginRun(const RunStart& start) {
   // A generated id collides only when two runs start in the same second and draw the same
   // 16 bits; draw again.
   for (int attempt = 0;; ++attempt) {
-    id = start.run_id.empty() ? NewRunId(started) : start.run_id;
+    id = start.run_id.empty() ? detail::NewRecordId(started) : start.run_id;
     ins->Reset();
     ins->Bind(1, id)
         .Bind(2, started)
@@ -356,4 +346,17 @@ Status Store::MarkFailed(const std::string& run_id, const std::string& reason) {
   return txn->Commit();
 }
 
+namespace detail {
+
+// Same format as the load engine's run ids: UTC start time + 16 random bits.
+std::string NewRecordId(int64_t unix_ms) {
+  static thread_local std::mt19937 rng{std::random_device{}()};
+  const time_t secs = time_t(unix_ms / 1000);
+  tm t{};
+  gmtime_r(&secs, &t);
+  return fmt::format("{:04}{:02}{:02}T{:02}{:02}{:02}-{:04x}", t.tm_year + 1900, t.tm_mon + 1,
+                     t.tm_mday, t.tm_hour, t.tm_min, t.tm_sec, rng() & 0xffff);
+}
+
+}  // namespace detail
 }  // namespace vitals

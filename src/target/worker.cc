@@ -220,7 +220,7 @@ void Worker::ParseRequests(Connection& c, int64_t now) {
       Enqueue(c, p, now);
       return;
     }
-    Pending p = RouteRequest(c, head);
+    Pending p = RouteRequest(c, head, now);
     const bool expect_continue = head.expect_continue;
     const int64_t body = head.content_length;
     c.in.Consume(head.head_bytes);  // `head` views are invalid from here on
@@ -235,7 +235,7 @@ void Worker::ParseRequests(Connection& c, int64_t now) {
   }
 }
 
-Worker::Pending Worker::RouteRequest(Connection& c, const RequestHead& head) {
+Worker::Pending Worker::RouteRequest(Connection& c, const RequestHead& head, int64_t now) {
   Pending p;
   p.head_only = head.method == "HEAD";
   p.mode = !head.keep_alive          ? ConnMode::kClose
@@ -249,8 +249,12 @@ Worker::Pending Worker::RouteRequest(Connection& c, const RequestHead& head) {
     p.route = Route::kHealthz;
   } else {
     const TargetOptions& o = shared_->options;
-    if (o.error_rate > 0 && rng_.NextDouble() < o.error_rate) p.status = uint16_t(o.error_status);
-    p.latency_ns = SampleLatencyNs(o.latency, rng_);
+    const bool degraded = o.degrade.Contains(now - shared_->start_ns);
+    const double error_rate =
+        degraded && o.degrade.error_rate >= 0 ? o.degrade.error_rate : o.error_rate;
+    if (error_rate > 0 && rng_.NextDouble() < error_rate) p.status = uint16_t(o.error_status);
+    p.latency_ns =
+        SampleLatencyNs(degraded && o.degrade.has_latency ? o.degrade.latency : o.latency, rng_);
   }
   p.series = SeriesFor(c, method, path, p.status);
   return p;

@@ -94,7 +94,7 @@ class Worker {
   bool ReadInput(Connection& c);  // false: connection closed
   void Drive(Connection& c, int64_t now);
   void ParseRequests(Connection& c, int64_t now);
-  Pending RouteRequest(Connection& c, const RequestHead& head);
+  Pending RouteRequest(Connection& c, const RequestHead& head, int64_t now);
   void Enqueue(Connection& c, const Pending& p, int64_t now);
   bool FlushReady(Connection& c, int64_t now);
   void WriteResponse(Connection& c, const Pending& p);
