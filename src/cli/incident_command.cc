@@ -48,6 +48,15 @@ Examples:
 Exit codes: 0 ok (also for "no incident"), 1 runtime failure, 2 bad flags, time or run name.
 Store: --store PATH, else $VITALS_STORE, else ./.vitals/vitals.db. Details: docs/incident.md.)";
 
+// A bad run or record name is a usage error here, as for `vitals runs` (exit 2).
+int Fail(const Status& st) {
+  if (st.code() == Status::Code::kNotFound) {
+    std::fprintf(stderr, "%s: error: %s\n", kCmd, st.message().c_str());
+    return kExitUsage;
+  }
+  return ReportError(kCmd, st);
+}
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -106,7 +115,7 @@ Result<std::vector<double>> ParseLevels(const std::string& text) {
 
 int List(Store& store, const std::string& format) {
   auto list = store.ListIncidents();
-  if (!list.ok()) return ReportError(kCmd, list.status());
+  if (!list.ok()) return Fail(list.status());
   if (format == "json") {
     nlohmann::json arr = nlohmann::json::array();
     for (const IncidentInfo& i : *list) {
@@ -183,57 +192,58 @@ int RunIncident(int argc, char** argv) {
   show->add_option("--format", format, "markdown (default), html or json")
       ->check(CLI::IsMember({"markdown", "html", "json"}));
   show->add_option("-o,--output", output, "Write to FILE (default stdout)")->type_name("FILE");
+  list->fallthrough();  // --store may come after the subcommand
+  show->fallthrough();
   app.require_subcommand(0, 1);
   if (int rc = ParseOrExit(app, argc, argv); rc >= 0) return rc;
 
   const std::string path = ResolveStorePath(store_flag);
   auto store = Store::Open(path, Store::OpenMode::kExisting);
-  if (!store.ok()) return ReportError(kCmd, store.status());
+  if (!store.ok()) return Fail(store.status());
   if (list->parsed()) return List(*store, list_format);
   if (show->parsed()) {
     auto stored = store->GetIncident(show_name);
-    if (!stored.ok()) return ReportError(kCmd, stored.status());
+    if (!stored.ok()) return Fail(stored.status());
     auto rec = IncidentFromJson(stored->record_json);
-    if (!rec.ok()) return ReportError(kCmd, rec.status());
+    if (!rec.ok()) return Fail(rec.status());
     rec->id = stored->info.id;
     Status st =
         WriteTextFile(output.empty() ? "-" : output, Render(*rec, FormatFor(format, output)));
-    return st.ok() ? kExitOk : ReportError(kCmd, st);
+    return st.ok() ? kExitOk : Fail(st);
   }
 
   IncidentOptions o;
   const int64_t now = NowMs();
   const int ways = int(!from.empty() || !to.empty()) + int(!run.empty()) + int(!around.empty());
   if (ways != 1) {
-    return ReportError(kCmd, Status::InvalidArgument(
-                                 "give the window one way: --from TIME [--to TIME], --run RUN, "
-                                 "or --around RUN [--margin 15m]"));
+    return Fail(
+        Status::InvalidArgument("give the window one way: --from TIME [--to TIME], --run RUN, "
+                                "or --around RUN [--margin 15m]"));
   }
   if (!from.empty() || !to.empty()) {
     if (from.empty()) {
-      return ReportError(kCmd, Status::InvalidArgument("--to needs --from (the window's start)"));
+      return Fail(Status::InvalidArgument("--to needs --from (the window's start)"));
     }
     auto f = ParseTimeMs(from, now);
-    if (!f.ok())
-      return ReportError(kCmd, Status::InvalidArgument("--from: " + f.status().message()));
+    if (!f.ok()) return Fail(Status::InvalidArgument("--from: " + f.status().message()));
     auto t = ParseTimeMs(to.empty() ? "now" : to, now);
-    if (!t.ok()) return ReportError(kCmd, Status::InvalidArgument("--to: " + t.status().message()));
+    if (!t.ok()) return Fail(Status::InvalidArgument("--to: " + t.status().message()));
     if (*t <= *f) {
-      return ReportError(kCmd, Status::InvalidArgument(fmt::format(
-                                   "--from {} is not before --to {}: the window would be empty",
-                                   FormatUtcTimeMs(*f), FormatUtcTimeMs(*t))));
+      return Fail(Status::InvalidArgument(
+          fmt::format("--from {} is not before --to {}: the window would be empty",
+                      FormatUtcTimeMs(*f), FormatUtcTimeMs(*t))));
     }
     o.from_unix_ms = *f;
     o.to_unix_ms = *t;
   } else {
     auto r = store->GetRun(run.empty() ? around : run);
-    if (!r.ok()) return ReportError(kCmd, r.status());
+    if (!r.ok()) return Fail(r.status());
     int64_t margin_ms = 0;
     if (!around.empty()) {
       auto m = ParseDurationNs(margin);
       if (!m.ok() || *m < 0) {
-        return ReportError(kCmd, Status::InvalidArgument(fmt::format(
-                                     "--margin '{}': expected a duration such as 15m", margin)));
+        return Fail(Status::InvalidArgument(
+            fmt::format("--margin '{}': expected a duration such as 15m", margin)));
       }
       margin_ms = *m / 1'000'000;
     }
@@ -245,39 +255,39 @@ int RunIncident(int argc, char** argv) {
     o.to_unix_ms = end + margin_ms;
   }
   auto lv = ParseLevels(levels);
-  if (!lv.ok()) return ReportError(kCmd, lv.status());
+  if (!lv.ok()) return Fail(lv.status());
   o.severity_levels_us = *lv;
   o.severity_percentile = percentile;
   auto el = ParseFraction(error_limit);
   if (!el.ok() || *el <= 0 || *el > 1) {
-    return ReportError(kCmd, Status::InvalidArgument(fmt::format(
-                                 "--error-limit '{}': expected a percent or fraction in (0, 100%], "
-                                 "e.g. 5% or 0.05",
-                                 error_limit)));
+    return Fail(Status::InvalidArgument(
+        fmt::format("--error-limit '{}': expected a percent or fraction in (0, 100%], "
+                    "e.g. 5% or 0.05",
+                    error_limit)));
   }
   o.error_limit = *el;
   o.title = title;
 
   auto rec = BuildIncident(*store, o);
-  if (!rec.ok()) return ReportError(kCmd, rec.status());
+  if (!rec.ok()) return Fail(rec.status());
   rec->created_unix_ms = now;
   const std::string fmt_name = FormatFor(format, output);
   if (rec->no_incident()) {
     std::fprintf(stderr, "%s: %s\n", kCmd, rec->NoIncidentMessage().c_str());
     if (!output.empty() || fmt_name == "json") {
       Status st = WriteTextFile(output.empty() ? "-" : output, Render(*rec, fmt_name));
-      if (!st.ok()) return ReportError(kCmd, st);
+      if (!st.ok()) return Fail(st);
     }
     return kExitOk;
   }
   if (!no_save) {
     IncidentInfo info{"", now, o.from_unix_ms, o.to_unix_ms, rec->impact.severity, rec->title};
     auto id = store->SaveIncident(info, IncidentToJson(*rec));
-    if (!id.ok()) return ReportError(kCmd, id.status());
+    if (!id.ok()) return Fail(id.status());
     rec->id = *id;  // `show` sets it from the row: the stored JSON need not carry it
   }
   Status st = WriteTextFile(output.empty() ? "-" : output, Render(*rec, fmt_name));
-  if (!st.ok()) return ReportError(kCmd, st);
+  if (!st.ok()) return Fail(st);
   std::fprintf(stderr, "%s: %s, %s%s\n", kCmd, rec->title.c_str(),
                rec->id.empty() ? "not stored" : ("stored as " + rec->id).c_str(),
                output.empty() ? "" : (", written to " + output).c_str());

@@ -46,8 +46,12 @@ IncidentImpact ComputeImpact(std::vector<IncidentSlot>& slots, const IncidentOpt
   if (im.degraded) {
     im.seen_start_unix_ms = first->start_unix_ms;
     im.seen_end_unix_ms = last->end_unix_ms;
-    im.start_unix_ms = first->start_unix_ms - int64_t(first->p50_us / 1000);
-    im.end_unix_ms = std::max(im.start_unix_ms, last->end_unix_ms - int64_t(last->p50_us / 1000));
+    // Moved back by the interval's severity percentile: the latency of the slow answers that
+    // made it degraded, even when they are a minority of it (the last slow answers share
+    // their interval with fast ones).
+    im.start_unix_ms = first->start_unix_ms - int64_t(first->severity_us / 1000);
+    im.end_unix_ms =
+        std::max(im.start_unix_ms, last->end_unix_ms - int64_t(last->severity_us / 1000));
   }
   if (!im.degraded) return im;
   double worst_severity = 0;

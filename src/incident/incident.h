@@ -10,7 +10,7 @@
 //     severity metric (p95 by default) reaches the lowest severity level (P3, 1 s), or where
 //     the error rate reaches `error_limit` (5 %, the runbooks' critical level).
 //   * Impact: from the start of the first degraded slot to the end of the last one, each
-//     moved back by its slot's median latency (slots hold requests by the time they were
+//     moved back by its slot's severity percentile (slots hold requests by the time they were
 //     answered, so a 3 s slowdown beginning at t is first seen at t + 3 s); requests and
 //     failed requests of every run's slots inside that span; the worst p95 / p99 / error
 //     rate of the degraded slots; the severity from the worst severity metric against the
@@ -65,9 +65,9 @@ struct IncidentSlot {
 
 struct IncidentImpact {
   bool degraded = false;
-  // When requests began and stopped being hurt: the send times of the requests answered in
-  // the first and last degraded interval (the interval's edge minus its median latency),
-  // since intervals hold requests by the time their answer came.
+  // When requests began and stopped being hurt: the send times of the slow requests answered
+  // in the first and last degraded interval (the interval's edge minus its severity
+  // percentile), since intervals hold requests by the time their answer came.
   int64_t start_unix_ms = 0, end_unix_ms = 0;
   // The first degraded interval's start and the last one's end: when clients saw it.
   int64_t seen_start_unix_ms = 0, seen_end_unix_ms = 0;

@@ -18,6 +18,7 @@
 #include "integration/child_process.h"
 #include "integration/headless_chromium.h"
 #include "integration/require_server.h"
+#include "report/report_test_util.h"
 
 namespace vitals {
 namespace {
