@@ -82,16 +82,11 @@ Chart ErrorChart(const IncidentRecord& r) {
 }
 
 std::string Page(const std::string& title, const std::string& body) {
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  out +=
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "style-src 'unsafe-inline'; img-src data:\">\n";
-  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += fmt::format("<title>{}</title>\n", E(title));
-  out += "<style>\n" + std::string(kReportCss) + kChartCss +
-         ".prompt { border-left: 4px solid #e0b84a; background: #fdf8e8; padding: .4em .8em; }\n"
-         "</style>\n</head>\n<body>\n<main>\n";
-  return out + body + "</main>\n</body>\n</html>\n";
+  return ReportPageStart(
+             title,
+             ".prompt { border-left: 4px solid #e0b84a; background: #fdf8e8; padding: .4em .8em; "
+             "}\n") +
+         body + kReportPageEnd;
 }
 
 }  // namespace

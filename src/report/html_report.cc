@@ -311,14 +311,8 @@ std::string Warnings(const ReportData& d) {
 }  // namespace
 
 std::string RenderHtmlReport(const ReportData& d) {
-  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
-  // No scripts, no network: defense in depth behind the escaping.
-  out +=
-      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
-      "style-src 'unsafe-inline'; img-src data:\">\n";
-  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
-  out += fmt::format("<title>vitals report {} - {}</title>\n", E(d.info.id), E(d.result.target));
-  out += "<style>\n" + std::string(kReportCss) + kChartCss + "</style>\n</head>\n<body>\n<main>\n";
+  std::string out =
+      ReportPageStart(fmt::format("vitals report {} - {}", d.info.id, d.result.target));
   out += Header(d);
   out += Banner(d);
   out += KeyFigures(d);
@@ -335,7 +329,7 @@ std::string RenderHtmlReport(const ReportData& d) {
       "<footer>Rendered by <code>vitals report</code> from the run store. Latency "
       "\"corrected\" counts from each request's intended send time (coordinated omission "
       "corrected); \"uncorrected\" from its actual send.</footer>\n";
-  out += "</main>\n</body>\n</html>\n";
+  out += kReportPageEnd;
   return out;
 }
 

@@ -1,5 +1,10 @@
 #include "report/html_style.h"
 
+#include <fmt/format.h>
+
+#include "report/escape.h"
+#include "report/svg_chart.h"
+
 namespace vitals {
 
 // System fonts only (offline); max-width keeps lines readable on wide screens; tables scroll
@@ -72,5 +77,19 @@ footer { margin-top: 2.5em; font-size: .82em; color: #66707a; }
   a { color: inherit; }
 }
 )css";
+
+std::string ReportPageStart(std::string_view title, std::string_view extra_css) {
+  std::string out = "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n";
+  out +=
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; "
+      "style-src 'unsafe-inline'; img-src data:\">\n";
+  out += "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n";
+  out += fmt::format("<title>{}</title>\n", HtmlEscape(title));
+  out += "<style>\n" + std::string(kReportCss) + kChartCss + std::string(extra_css) +
+         "</style>\n</head>\n<body>\n<main>\n";
+  return out;
+}
+
+const char* const kReportPageEnd = "</main>\n</body>\n</html>\n";
 
 }  // namespace vitals
