@@ -14,6 +14,8 @@
 #include <fmt/format.h>
 
 #include "collect/dsn.h"
+#include "collect/redis_latency.h"
+#include "collect/redis_session.h"
 #include "core/clock.h"
 
 namespace vitals {
@@ -143,6 +145,24 @@ std::vector<Fact> RedisInfoFacts(const InfoMap& first, const InfoMap* second, do
       f.num["fragmentation_excess_bytes"] = *rss - used;  // before Redis 6.2
     }
     if (auto r = rate("evicted_keys")) f.num["evicted_keys_per_s"] = *r;
+    // MEMORY DOCTOR's inputs (its report names the same conditions).
+    if (auto peak = InfoNum(last, "used_memory_peak"); peak && used > 0) {
+      f.num["peak_memory_bytes"] = *peak;
+      f.num["peak_ratio"] = *peak / used;
+    }
+    for (const char* key : {"allocator_frag_ratio", "allocator_frag_bytes", "rss_overhead_ratio",
+                            "rss_overhead_bytes"}) {
+      if (auto v = InfoNum(last, key)) f.num[key] = *v;
+    }
+    const double clients = InfoNum(last, "connected_clients").value_or(0);
+    if (auto v = InfoNum(last, "mem_clients_normal"); v && clients > 0) {
+      f.num["clients_memory_bytes"] = *v;
+      f.num["client_buffer_avg_bytes"] = *v / clients;
+    }
+    const double replicas = InfoNum(last, "connected_slaves").value_or(0);
+    if (auto v = InfoNum(last, "mem_clients_slaves"); v && replicas > 0) {
+      f.num["replica_buffer_avg_bytes"] = *v / replicas;
+    }
     out.push_back(std::move(f));
   }
   {
@@ -229,55 +249,6 @@ std::vector<Fact> SlowlogFacts(const std::vector<SlowlogEntry>& entries, int64_t
 
 namespace {
 
-struct ContextDeleter {
-  void operator()(redisContext* c) const { redisFree(c); }
-};
-struct ReplyDeleter {
-  void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
-
-class RedisSession {
- public:
-  RedisSession(redisContext* c, std::string display, std::vector<std::string> secrets)
-      : ctx_(c), display_(std::move(display)), secrets_(std::move(secrets)) {}
-
-  // A reply that is not an error, or Unavailable (connection) / Permission
-  // (error reply: renamed command, ACL, NOAUTH).
-  Result<ReplyPtr> Run(const std::vector<std::string>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    for (const auto& a : args) {
-      argv.push_back(a.data());
-      lens.push_back(a.size());
-    }
-    auto* raw = static_cast<redisReply*>(
-        redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data()));
-    ReplyPtr reply(raw);
-    if (!reply) {
-      return Status::Unavailable(
-          fmt::format("{}: {}", display_, ScrubSecrets(ctx_->errstr, secrets_)));
-    }
-    if (reply->type == REDIS_REPLY_ERROR) {
-      return Status::Permission(ScrubSecrets(std::string(reply->str, reply->len), secrets_));
-    }
-    return reply;
-  }
-  const std::string& display() const { return display_; }
-
- private:
-  std::unique_ptr<redisContext, ContextDeleter> ctx_;
-  std::string display_;
-  std::vector<std::string> secrets_;
-};
-
-std::string ReplyString(const redisReply* r) {
-  if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)) {
-    return std::string(r->str, r->len);
-  }
-  return "";
-}
-
 Result<InfoMap> Info(RedisSession& s) {
   auto reply = s.Run({"INFO"});
   if (!reply.ok()) {
@@ -286,17 +257,6 @@ Result<InfoMap> Info(RedisSession& s) {
         fmt::format("{}: INFO refused: {}", s.display(), reply.status().message()));
   }
   return ParseRedisInfo(ReplyString(reply->get()));
-}
-
-// CONFIG GET <name> -> value, or nullopt when the reply has no such entry.
-Result<std::optional<std::string>> ConfigGet(RedisSession& s, const std::string& name) {
-  auto reply = s.Run({"CONFIG", "GET", name});
-  if (!reply.ok()) return reply.status();
-  const redisReply* r = reply->get();
-  if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
-    return std::optional<std::string>(ReplyString(r->element[1]));
-  }
-  return std::optional<std::string>();
 }
 
 std::vector<SlowlogEntry> ParseSlowlog(const redisReply* r) {
@@ -391,11 +351,41 @@ Result<Collection> CollectRedis(const RedisOptions& options) {
                           "): slow commands not checked");
   }
 
+  // The server's latency monitor: its events, and the doctor's advice when it has any.
+  double monitor_threshold_s = 0;
+  if (auto v = detail::ConfigGet(session, "latency-monitor-threshold"); v.ok() && *v) {
+    monitor_threshold_s = std::strtod((*v)->c_str(), nullptr) / 1e3;
+  }
+  std::vector<Fact> latency_facts;
+  std::string doctor;
+  if (monitor_threshold_s > 0) {
+    if (auto reply = session.Run({"LATENCY", "LATEST"}); reply.ok()) {
+      latency_facts = detail::LatencyEventFacts(detail::ParseLatencyLatest(reply->get()),
+                                                std::time(nullptr), monitor_threshold_s, subject);
+      if (!latency_facts.empty()) {
+        if (auto d = session.Run({"LATENCY", "DOCTOR"}); d.ok()) {
+          doctor = detail::ReplyString(d->get());
+        }
+      }
+    } else if (reply.status().code() == Status::Code::kUnavailable) {
+      return reply.status();
+    } else {
+      out.limited.push_back("LATENCY LATEST refused (" + reply.status().message() +
+                            "): the server's latency events not checked");
+    }
+  }
+
   std::optional<detail::InfoMap> second;
   double window_s = 0;
   if (options.window_ns > 0) {
-    int64_t left_ns = options.window_ns - (MonotonicNs() - start_ns);
-    if (left_ns > 0) std::this_thread::sleep_for(std::chrono::nanoseconds(left_ns));
+    // PING round trips through the window, like `redis-cli --latency`.
+    auto pings = detail::SamplePingLatency(session, start_ns + options.window_ns);
+    if (!pings.ok()) return pings.status();
+    Fact latency = detail::RedisLatencyFact(
+        *pings, static_cast<double>(MonotonicNs() - start_ns) / 1e9, subject);
+    if (!doctor.empty()) latency.text["doctor"] = doctor.substr(0, 2000);
+    latency.num["monitor_threshold_s"] = monitor_threshold_s;  // 0: the monitor is off
+    latency_facts.insert(latency_facts.begin(), std::move(latency));
     auto again = detail::Info(session);
     if (!again.ok()) return again.status();
     window_s = static_cast<double>(MonotonicNs() - start_ns) / 1e9;
@@ -408,6 +398,7 @@ Result<Collection> CollectRedis(const RedisOptions& options) {
   for (Fact& f : detail::SlowlogFacts(slowlog, std::time(nullptr), slower_than_s, subject)) {
     out.facts.push_back(std::move(f));
   }
+  for (Fact& f : latency_facts) out.facts.push_back(std::move(f));
   return out;
 }
 

@@ -2,8 +2,8 @@
 //
 // Connects with hiredis (URL redis://[[user]:password@]host[:port][/db], AUTH
 // when a password is given) and sends read-only commands only: INFO,
-// CONFIG GET and SLOWLOG GET.  INFO is sampled at the start and at the end of
-// the window so counters become rates over the window.
+// CONFIG GET, SLOWLOG GET, PING, LATENCY LATEST and LATENCY DOCTOR.  INFO is sampled at the start
+// and at the end of the window so counters become rates over the window.
 //
 // Facts (component "redis", subject "host:port"; units per docs/rules.md):
 //   redis.stats    hit_ratio (keyspace_hits / (hits + misses) over the window;
@@ -14,7 +14,11 @@
 //   redis.memory   used_memory_bytes, maxmemory_bytes, used_ratio (only with a
 //                  maxmemory), noeviction (0/1), rss_bytes,
 //                  fragmentation_ratio, fragmentation_excess_bytes,
-//                  evicted_keys_per_s; text maxmemory_policy
+//                  evicted_keys_per_s; MEMORY DOCTOR's inputs: peak_memory_bytes,
+//                  peak_ratio (peak / used), allocator_frag_ratio, allocator_frag_bytes,
+//                  rss_overhead_ratio, rss_overhead_bytes, clients_memory_bytes,
+//                  client_buffer_avg_bytes, replica_buffer_avg_bytes;
+//                  text maxmemory_policy
 //   redis.clients  connected_clients, maxclients, used_ratio, blocked_clients,
 //                  rejected_connections (lifetime), rejected_connections_delta
 //                  (over the window; absent without a window)
@@ -23,8 +27,16 @@
 //                  count, max_duration_s, total_duration_s, newest_age_s,
 //                  slower_than_s (the server's slowlog-log-slower-than);
 //                  text example (arguments masked and truncated), client
+//   redis.latency  PING round trips through the window (one every 10 ms, like
+//                  `redis-cli --latency`): p50_s, p99_s, max_s, mean_s, samples,
+//                  window_s, monitor_threshold_s (latency-monitor-threshold; 0 = off);
+//                  text doctor (LATENCY DOCTOR's advice, when the monitor has events)
+//   redis.latency_event  one per LATENCY LATEST event (subject "host:port event"):
+//                  latest_s, max_s, age_s, threshold_s; text event
 // Limited: CONFIG GET refused (renamed or ACL) -> maxclients from INFO only,
-// slower_than_s absent; SLOWLOG refused -> no slow_command facts.
+// slower_than_s absent; SLOWLOG refused -> no slow_command facts; LATENCY
+// refused -> no latency_event facts.  The monitor off (its default) gives no
+// latency_event facts either; no window gives no redis.latency.
 //
 // Errors: Unavailable when the server cannot be reached or refuses AUTH or
 // INFO; InvalidArgument for a bad URL.  Messages show the URL with its

@@ -121,6 +121,24 @@ TEST(RedisInfoTest, MemoryFragmentationAndNoeviction) {
   EXPECT_EQ(m2.text.at("maxmemory_policy"), "allkeys-lru");
 }
 
+TEST(RedisInfoTest, MemoryDoctorInputs) {
+  std::string t = With(kInfoT0, "used_memory", "104857600");  // 100 MB
+  t = With(t, "connected_clients", "10");
+  t +=
+      "used_memory_peak:209715200\r\nallocator_frag_ratio:1.30\r\nallocator_frag_bytes:20971520\r\n"
+      "rss_overhead_ratio:1.02\r\nrss_overhead_bytes:1048576\r\n"
+      "mem_clients_normal:10485760\r\nmem_clients_slaves:0\r\nconnected_slaves:0\r\n";
+  auto facts = RedisInfoFacts(ParseRedisInfo(t), nullptr, 0, "s");
+  const Fact& mem = Find(facts, "redis.memory");
+  EXPECT_DOUBLE_EQ(mem.num.at("peak_ratio"), 2.0);
+  EXPECT_DOUBLE_EQ(mem.num.at("peak_memory_bytes"), 209715200);
+  EXPECT_DOUBLE_EQ(mem.num.at("allocator_frag_ratio"), 1.30);
+  EXPECT_DOUBLE_EQ(mem.num.at("allocator_frag_bytes"), 20971520);
+  EXPECT_DOUBLE_EQ(mem.num.at("rss_overhead_ratio"), 1.02);
+  EXPECT_DOUBLE_EQ(mem.num.at("client_buffer_avg_bytes"), 1048576);
+  EXPECT_EQ(mem.num.count("replica_buffer_avg_bytes"), 0u);  // no replica: no average
+}
+
 TEST(RedisInfoTest, ClientsAndRejectedDelta) {
   std::string t0 = With(With(kInfoT0, "connected_clients", "9000"), "rejected_connections", "4");
   std::string t1 = With(t0, "rejected_connections", "10");

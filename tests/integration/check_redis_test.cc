@@ -325,6 +325,56 @@ TEST_F(RedisCheck, HealthyInstanceHasNoFindings) {
   EXPECT_TRUE(r.doc["errors"].empty()) << r.out;
 }
 
+// A Lua loop blocks the server for 400 ms while the check PINGs: the round trips show it, and
+// the server's latency monitor records a "command" event that LATENCY LATEST reports.
+TEST_F(RedisCheck, BlockedServerShowsInPingLatencyAndLatencyEvents) {
+  saved_.emplace_back("latency-monitor-threshold",
+                      Cmd(c_.get(), {"CONFIG", "GET", "latency-monitor-threshold"}));
+  Cmd(c_.get(), {"LATENCY", "RESET"});
+  ASSERT_EQ(Cmd(c_.get(), {"CONFIG", "SET", "latency-monitor-threshold", "50"}), "OK");
+  std::atomic<bool> blocked{false};
+  std::thread blocker([this, &blocked] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    Context b = Connect();
+    if (!b) return;
+    // Busy for a few hundred ms on any machine (no DEBUG SLEEP: Redis 7 disables DEBUG).
+    Cmd(b.get(), {"EVAL",
+                  "local t = redis.call('TIME') local s = t[1] * 1e6 + t[2] "
+                  "repeat local n = redis.call('TIME') until n[1] * 1e6 + n[2] - s > 400000",
+                  "0"});
+    blocked = true;
+  });
+  Collection c = Collect(2'000'000'000);
+  blocker.join();
+  ASSERT_TRUE(blocked.load());
+  const Fact* lat = FindFact(c, "redis.latency");
+  ASSERT_NE(lat, nullptr);
+  EXPECT_GE(lat->num.at("samples"), 100);
+  // The first PING after the block began waits for (nearly) all of it.
+  EXPECT_GE(lat->num.at("max_s"), 0.3) << "the 400 ms block must show in the PING round trips";
+  EXPECT_DOUBLE_EQ(lat->num.at("monitor_threshold_s"), 0.05);
+
+  // The event is recorded when the script ends; a second check reads it.
+  Collection again = Collect(1'000'000'000);
+  const Fact* event = FindFact(again, "redis.latency_event");
+  ASSERT_NE(event, nullptr) << "LATENCY LATEST reported no event";
+  EXPECT_EQ(event->text.at("event"), "command");
+  EXPECT_GE(event->num.at("max_s"), 0.3);
+  EXPECT_LT(event->num.at("age_s"), 60);
+  auto findings = ShippedFindings(again);
+  const Finding* f = FindFinding(findings, "redis.latency_event");
+  ASSERT_NE(f, nullptr);
+  EXPECT_NE(f->evidence.find("event command"), std::string::npos) << f->evidence;
+  EXPECT_NE(FindFact(again, "redis.latency")->text.count("doctor"), 0u);
+
+  // One blocked PING in ~170 is under the p99 but over the max limit (200 ms).
+  auto first = ShippedFindings(c);
+  const Finding* ping = FindFinding(first, "redis.latency");
+  ASSERT_NE(ping, nullptr);
+  EXPECT_NE(ping->evidence.find("PINGs"), std::string::npos);
+  Cmd(c_.get(), {"LATENCY", "RESET"});
+}
+
 TEST_F(RedisCheck, WrongPasswordFailsWithoutShowingIt) {
   std::string bad = fmt::format("redis://:Wr0ngSecret77@{}:{}", host_, port_);
   RedisOptions o;

@@ -1,0 +1,75 @@
+#include "collect/redis_session.h"
+
+#include <fmt/format.h>
+
+#include "collect/dsn.h"
+
+namespace vitals::detail {
+namespace {
+
+void ArgvOf(const std::vector<std::string>& args, std::vector<const char*>* argv,
+            std::vector<size_t>* lens) {
+  for (const auto& a : args) {
+    argv->push_back(a.data());
+    lens->push_back(a.size());
+  }
+}
+
+}  // namespace
+
+Result<ReplyPtr> RedisSession::Check(redisReply* raw) {
+  ReplyPtr reply(raw);
+  if (!reply) {
+    return Status::Unavailable(
+        fmt::format("{}: {}", display_, ScrubSecrets(ctx_->errstr, secrets_)));
+  }
+  if (reply->type == REDIS_REPLY_ERROR) {
+    return Status::Permission(ScrubSecrets(std::string(reply->str, reply->len), secrets_));
+  }
+  return reply;
+}
+
+Result<ReplyPtr> RedisSession::Run(const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  ArgvOf(args, &argv, &lens);
+  return Check(static_cast<redisReply*>(
+      redisCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data())));
+}
+
+Status RedisSession::Append(const std::vector<std::string>& args) {
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  ArgvOf(args, &argv, &lens);
+  if (redisAppendCommandArgv(ctx_.get(), static_cast<int>(argv.size()), argv.data(), lens.data()) !=
+      REDIS_OK) {
+    return Status::Unavailable(
+        fmt::format("{}: {}", display_, ScrubSecrets(ctx_->errstr, secrets_)));
+  }
+  return Status::Ok();
+}
+
+Result<ReplyPtr> RedisSession::Next() {
+  void* raw = nullptr;
+  if (redisGetReply(ctx_.get(), &raw) != REDIS_OK) return Check(nullptr);
+  return Check(static_cast<redisReply*>(raw));
+}
+
+std::string ReplyString(const redisReply* r) {
+  if (r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS)) {
+    return std::string(r->str, r->len);
+  }
+  return "";
+}
+
+Result<std::optional<std::string>> ConfigGet(RedisSession& s, const std::string& name) {
+  auto reply = s.Run({"CONFIG", "GET", name});
+  if (!reply.ok()) return reply.status();
+  const redisReply* r = reply->get();
+  if (r->type == REDIS_REPLY_ARRAY && r->elements >= 2) {
+    return std::optional<std::string>(ReplyString(r->element[1]));
+  }
+  return std::optional<std::string>();
+}
+
+}  // namespace vitals::detail

@@ -1,0 +1,58 @@
+// A hiredis connection with our error mapping, shared by the Redis collector's files.
+// Internal to src/collect (see redis.h for the collector's contract).
+//
+// Thread-safety: one session per thread.
+#pragma once
+
+#include <hiredis/hiredis.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+
+namespace vitals::detail {
+
+struct ContextDeleter {
+  void operator()(redisContext* c) const { redisFree(c); }
+};
+struct ReplyDeleter {
+  void operator()(redisReply* r) const { freeReplyObject(r); }
+};
+using ReplyPtr = std::unique_ptr<redisReply, ReplyDeleter>;
+
+class RedisSession {
+ public:
+  // Takes ownership of `c`.  `display` is the masked URL for messages; `secrets` are scrubbed
+  // from every message the server or hiredis produces.
+  RedisSession(redisContext* c, std::string display, std::vector<std::string> secrets)
+      : ctx_(c), display_(std::move(display)), secrets_(std::move(secrets)) {}
+
+  // A reply that is not an error, or Unavailable (connection) / Permission (error reply:
+  // renamed command, ACL, NOAUTH).
+  Result<ReplyPtr> Run(const std::vector<std::string>& args);
+
+  // Pipelining: Append queues a command without waiting; Next reads the reply of the oldest
+  // queued one (same errors as Run).  Every Append must be matched by one Next.
+  Status Append(const std::vector<std::string>& args);
+  Result<ReplyPtr> Next();
+
+  const std::string& display() const { return display_; }
+
+ private:
+  Result<ReplyPtr> Check(redisReply* raw);
+
+  std::unique_ptr<redisContext, ContextDeleter> ctx_;
+  std::string display_;
+  std::vector<std::string> secrets_;
+};
+
+// The text of a string or status reply, "" otherwise.
+std::string ReplyString(const redisReply* r);
+
+// CONFIG GET <name> -> value, or nullopt when the reply has no such entry.
+Result<std::optional<std::string>> ConfigGet(RedisSession& s, const std::string& name);
+
+}  // namespace vitals::detail
