@@ -44,6 +44,7 @@ struct CheckFlags {
   std::vector<std::string> prometheus;  // URLs
   std::string postgres;                 // DSN
   std::string redis;                    // URL
+  int64_t redis_key_budget_ns = 2'000'000'000;
   int64_t window_ns = 5'000'000'000;
   bool window_given = false;
   PromSourceOptions prom;  // credentials, timeouts, series cap
@@ -108,6 +109,7 @@ std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
   if (!f.redis.empty()) {
     RedisOptions o;
     o.url = f.redis;
+    o.key_budget_ns = f.redis_key_budget_ns;
     o.window_ns = f.window_ns;
     jobs.push_back({"redis", RedactSecrets(f.redis), [o] { return CollectRedis(o); }});
   }
@@ -203,6 +205,12 @@ int RunCheck(int argc, char** argv) {
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--postgres", f.postgres, "PostgreSQL connection string")->type_name("DSN");
   app.add_option("--redis", f.redis, "Redis URL (redis://[:password@]host:port)")->type_name("URL");
+  std::string key_budget = "2s";
+  app.add_option("--redis-key-budget", key_budget,
+                 "Time for walking the keyspace with SCAN + MEMORY USAGE (biggest keys, "
+                 "prefixes, keys without TTL); 0 skips it")
+      ->type_name("DURATION")
+      ->capture_default_str();
   app.add_option("--window", window,
                  "Sampling window for rates (default 5s); against a Prometheus server, the "
                  "range of its queries (default 5m)")
@@ -258,6 +266,12 @@ int RunCheck(int argc, char** argv) {
     return Usage(fmt::format("--window {}: expected a duration between 1ms and 1h", window));
   }
   f.window_ns = *window_ns;
+  auto budget_ns = ParseDurationNs(key_budget);
+  if (!budget_ns.ok() || *budget_ns < 0) {
+    return Usage(
+        fmt::format("--redis-key-budget '{}': expected a duration such as 2s, or 0", key_budget));
+  }
+  f.redis_key_budget_ns = *budget_ns;
   f.window_given = app.count("--window") > 0;
   auto prom = ResolvePromFlags(prom_flags, &f.scrape_interval_ns);
   if (!prom.ok()) return Usage(prom.status().message());

@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "collect/dsn.h"
+#include "collect/redis_keys.h"
 #include "collect/redis_latency.h"
 #include "collect/redis_session.h"
 #include "core/clock.h"
@@ -399,6 +400,24 @@ Result<Collection> CollectRedis(const RedisOptions& options) {
     out.facts.push_back(std::move(f));
   }
   for (Fact& f : latency_facts) out.facts.push_back(std::move(f));
+
+  if (options.key_budget_ns > 0) {
+    const detail::InfoMap& info = second ? *second : *first;
+    const std::string policy = detail::InfoText(info, "maxmemory_policy");
+    detail::KeyScanOptions ko;
+    ko.budget_ns = options.key_budget_ns;
+    ko.cache = detail::InfoNum(info, "maxmemory").value_or(0) > 0 && policy != "noeviction";
+    ko.volatile_policy = policy.rfind("volatile-", 0) == 0;
+    auto keys = detail::ScanKeyDistribution(session, ko, subject);
+    if (keys.ok()) {
+      for (Fact& f : *keys) out.facts.push_back(std::move(f));
+    } else if (keys.status().code() == Status::Code::kUnavailable) {
+      return keys.status();
+    } else {
+      out.limited.push_back("SCAN / MEMORY USAGE refused (" + keys.status().message() +
+                            "): key distribution not checked");
+    }
+  }
   return out;
 }
 

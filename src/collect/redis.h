@@ -33,10 +33,24 @@
 //                  text doctor (LATENCY DOCTOR's advice, when the monitor has events)
 //   redis.latency_event  one per LATENCY LATEST event (subject "host:port event"):
 //                  latest_s, max_s, age_s, threshold_s; text event
+//   redis.keyspace keys (DBSIZE), scanned, complete (0/1: the walk ended within
+//                  --redis-key-budget), scan_s, memory_bytes (sum of MEMORY USAGE),
+//                  no_ttl_keys, no_ttl_ratio, cache (0/1: maxmemory and an evicting
+//                  policy), volatile_policy (0/1)
+//   redis.key_prefix  the top 10 prefixes by memory ("user:*" for "user:42"; subject
+//                  "host:port prefix"): rank, keys, memory_bytes, avg_bytes,
+//                  memory_share, key_share, no_ttl_keys, no_ttl_ratio, cache,
+//                  volatile_policy; text prefix
+//   redis.big_key  the 10 biggest keys (subject "host:port key"): rank,
+//                  memory_bytes, ttl_s (-1: none); text key
+//   The walk uses SCAN (never KEYS) and pipelined MEMORY USAGE / PTTL, and stops
+//   when the budget is spent: on a huge keyspace the figures cover what was
+//   scanned (complete 0).
 // Limited: CONFIG GET refused (renamed or ACL) -> maxclients from INFO only,
 // slower_than_s absent; SLOWLOG refused -> no slow_command facts; LATENCY
 // refused -> no latency_event facts.  The monitor off (its default) gives no
-// latency_event facts either; no window gives no redis.latency.
+// latency_event facts either; no window gives no redis.latency.  SCAN or MEMORY
+// refused -> no key distribution facts.
 //
 // Errors: Unavailable when the server cannot be reached or refuses AUTH or
 // INFO; InvalidArgument for a bad URL.  Messages show the URL with its
@@ -61,6 +75,8 @@ struct RedisOptions {
   int64_t window_ns = 0;  // 0: one INFO sample, rates over the server's uptime
   int64_t timeout_ms = 5000;
   int slowlog_entries = 10;
+  // Time for the key distribution walk (SCAN + MEMORY USAGE + PTTL); 0 skips it.
+  int64_t key_budget_ns = 2'000'000'000;
 };
 
 Result<Collection> CollectRedis(const RedisOptions& options);

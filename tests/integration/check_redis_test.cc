@@ -145,10 +145,13 @@ class RedisCheck : public ::testing::Test {
     return c;
   }
 
-  Collection Collect(int64_t window_ns) {
+  // key_budget_ns: generous by default, so a slow (ASan) build still walks every key; the
+  // walk's speed is a benchmark (bench/redis_keys.sh), not a test.
+  Collection Collect(int64_t window_ns, int64_t key_budget_ns = 30'000'000'000) {
     RedisOptions o;
     o.url = url_;
     o.window_ns = window_ns;
+    o.key_budget_ns = key_budget_ns;
     auto r = CollectRedis(o);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? r.value() : Collection{};
@@ -373,6 +376,70 @@ TEST_F(RedisCheck, BlockedServerShowsInPingLatencyAndLatencyEvents) {
   ASSERT_NE(ping, nullptr);
   EXPECT_NE(ping->evidence.find("PINGs"), std::string::npos);
   Cmd(c_.get(), {"LATENCY", "RESET"});
+}
+
+// 100,000 keys under three prefixes and one 2 MB value: the walk finds the prefixes by memory,
+// the big key first, and the TTL-less cache keys under allkeys-lru and volatile-lru.
+TEST_F(RedisCheck, KeyDistributionFindsPrefixesBigKeysAndKeysWithoutTtl) {
+  {
+    Context p = Connect();
+    ASSERT_TRUE(p);
+    std::string small(64, 'u'), sess(400, 's');
+    for (int i = 0; i < 100'000; ++i) {
+      if (i % 10 < 6) {
+        redisAppendCommand(p.get(), "SET user:%d %b", i, small.data(), small.size());
+      } else {
+        redisAppendCommand(p.get(), "SET session:%d %b EX 3600", i, sess.data(), sess.size());
+      }
+      if (i % 1000 == 999) {
+        for (int k = 0; k < 1000; ++k) {
+          void* r = nullptr;
+          ASSERT_EQ(redisGetReply(p.get(), &r), REDIS_OK);
+          freeReplyObject(r);
+        }
+      }
+    }
+    Cmd(p.get(), {"SET", "blob:report", std::string(2 << 20, 'b')});
+  }
+  saved_.emplace_back("maxmemory", Cmd(c_.get(), {"CONFIG", "GET", "maxmemory"}));
+  Cmd(c_.get(), {"CONFIG", "SET", "maxmemory", "1gb"});
+  Cmd(c_.get(), {"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"});
+  Collection c = Collect(10'000'000);
+  const Fact* ks = FindFact(c, "redis.keyspace");
+  ASSERT_NE(ks, nullptr);
+  EXPECT_EQ(ks->num.at("keys"), 100'001);
+  EXPECT_EQ(ks->num.at("complete"), 1);
+  EXPECT_EQ(ks->num.at("scanned"), 100'001);
+  std::vector<std::string> prefixes, keys;
+  for (const Fact& f : c.facts) {
+    if (f.kind == "redis.key_prefix") prefixes.push_back(f.text.at("prefix"));
+    if (f.kind == "redis.big_key") keys.push_back(f.text.at("key"));
+  }
+  ASSERT_EQ(prefixes.size(), 3u);
+  EXPECT_EQ(prefixes[0], "session:*");  // 40k x ~450 B
+  EXPECT_EQ(prefixes[1], "user:*");     // 60k x ~120 B
+  EXPECT_EQ(prefixes[2], "blob:*");
+  ASSERT_FALSE(keys.empty());
+  EXPECT_EQ(keys[0], "blob:report");
+  auto findings = ShippedFindings(c);
+  const Finding* no_ttl = FindFinding(findings, "redis.prefix_without_ttl");
+  ASSERT_NE(no_ttl, nullptr);
+  EXPECT_NE(no_ttl->title.find("user:*"), std::string::npos) << no_ttl->title;
+  EXPECT_EQ(FindFinding(findings, "redis.volatile_without_ttl"), nullptr);
+
+  Cmd(c_.get(), {"CONFIG", "SET", "maxmemory-policy", "volatile-lru"});
+  Collection v = Collect(10'000'000);
+  auto vf = ShippedFindings(v);
+  const Finding* vol = FindFinding(vf, "redis.volatile_without_ttl");
+  ASSERT_NE(vol, nullptr);
+  EXPECT_NE(vol->evidence.find("60001 of 100001"), std::string::npos) << vol->evidence;
+
+  // A budget too small for the keyspace: the walk stops and says it covered only part of it.
+  Collection part = Collect(10'000'000, 1'000'000);
+  const Fact* pks = FindFact(part, "redis.keyspace");
+  ASSERT_NE(pks, nullptr);
+  EXPECT_EQ(pks->num.at("complete"), 0);
+  EXPECT_LT(pks->num.at("scanned"), 100'001);
 }
 
 TEST_F(RedisCheck, WrongPasswordFailsWithoutShowingIt) {
