@@ -2,15 +2,20 @@
 # temporary directory, export their addresses, and stop them on exit.
 #   start_nginx  -> VITALS_TEST_NGINX_URL   (1 worker, `return 200`, keep-alive never recycled)
 #   start_postgres -> VITALS_TEST_PG_DSN    (PostgreSQL 15, pg_stat_statements preloaded)
+#   start_pgbouncer -> VITALS_TEST_PGBOUNCER_DSN (admin console) and
+#                      VITALS_TEST_PGBOUNCER_APP_DSN (the postgres database through it,
+#                      transaction pooling, pool_size 2); needs start_postgres first
 #   start_redis  -> VITALS_TEST_REDIS_URL
 # Every server binds 127.0.0.1 only.
 VITALS_SRV_DIR="${VITALS_SRV_DIR:-$(mktemp -d /tmp/vitals-srv.XXXXXX)}"
 VITALS_SRV_PIDS=()
 
 free_port() {  # a TCP port on 127.0.0.1 that nothing listens on
+  # 20000-31999: below Linux's ephemeral range (32768-60999), so no outgoing connection of a
+  # load test can hold the port when the server binds it.
   local p
   while :; do
-    p=$((20000 + RANDOM % 30000))
+    p=$((20000 + RANDOM % 12000))
     (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
   done
 }
@@ -67,6 +72,39 @@ synchronous_commit = off
 PGC
   runuser -u postgres -- "$bin/pg_ctl" -D "$VITALS_PG_DATA" -l "$VITALS_PG_DATA/log" -w start >/dev/null
   export VITALS_TEST_PG_DSN="postgresql://postgres@127.0.0.1:$port/postgres"
+}
+
+start_pgbouncer() {
+  local port="${1:-$(free_port)}" d="$VITALS_SRV_DIR/pgbouncer"
+  local pg_port="${VITALS_TEST_PG_DSN##*:}"; pg_port="${pg_port%%/*}"
+  mkdir -p "$d"
+  echo '"postgres" ""' >"$d/userlist.txt"
+  cat >"$d/pgbouncer.ini" <<PGB
+[databases]
+postgres = host=127.0.0.1 port=$pg_port dbname=postgres pool_size=2
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = $port
+unix_socket_dir =
+auth_type = trust
+auth_file = $d/userlist.txt
+admin_users = postgres
+pool_mode = transaction
+default_pool_size = 2
+max_client_conn = 200
+logfile = $d/pgbouncer.log
+pidfile = $d/pgbouncer.pid
+PGB
+  chown -R postgres "$d"
+  # PgBouncer refuses to run as root.
+  runuser -u postgres -- pgbouncer -d "$d/pgbouncer.ini" || return 1
+  for _ in $(seq 50); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
+  if ! [ -s "$d/pgbouncer.pid" ]; then
+    echo "pgbouncer did not start:" >&2; cat "$d/pgbouncer.log" >&2; return 1
+  fi
+  VITALS_SRV_PIDS+=("$(cat "$d/pgbouncer.pid")")
+  export VITALS_TEST_PGBOUNCER_DSN="postgresql://postgres@127.0.0.1:$port/pgbouncer"
+  export VITALS_TEST_PGBOUNCER_APP_DSN="postgresql://postgres@127.0.0.1:$port/postgres"
 }
 
 start_redis() {

@@ -24,6 +24,7 @@
 #include "cli/prom_flags.h"
 #include "collect/fact.h"
 #include "collect/host.h"
+#include "collect/pgbouncer.h"
 #include "collect/postgres.h"
 #include "collect/prometheus.h"
 #include "collect/redis.h"
@@ -44,6 +45,7 @@ struct CheckFlags {
   std::vector<std::string> prometheus;  // URLs
   std::string postgres;                 // DSN
   std::string redis;                    // URL
+  std::string pgbouncer;                // DSN of the admin console
   int64_t redis_key_budget_ns = 2'000'000'000;
   int64_t window_ns = 5'000'000'000;
   bool window_given = false;
@@ -105,6 +107,13 @@ std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
     jobs.push_back({"postgres", RedactSecrets(f.postgres), [o] { return CollectPostgres(o); }});
   }
 
+  // --- pgbouncer ---
+  if (!f.pgbouncer.empty()) {
+    PgBouncerOptions o;
+    o.dsn = f.pgbouncer;
+    jobs.push_back({"pgbouncer", RedactSecrets(f.pgbouncer), [o] { return CollectPgBouncer(o); }});
+  }
+
   // --- redis ---
   if (!f.redis.empty()) {
     RedisOptions o;
@@ -123,6 +132,7 @@ std::vector<std::string> Requested(const CheckFlags& f) {
   if (f.host || !f.proc_root.empty()) out.push_back("host");
   if (!f.prometheus.empty()) out.push_back("prometheus");
   if (!f.postgres.empty()) out.push_back("postgres");
+  if (!f.pgbouncer.empty()) out.push_back("pgbouncer");
   if (!f.redis.empty()) out.push_back("redis");
   return out;
 }
@@ -175,6 +185,7 @@ Examples:
   vitals check --prometheus http://127.0.0.1:9090 --prometheus-match 'job="api"' --window 10m
   vitals check --prometheus http://127.0.0.1:8080/metrics --window 30s  # scrapes every 1s
   vitals check --postgres 'postgres://app@127.0.0.1/app' --format markdown -o check.md
+  vitals check --pgbouncer 'postgresql://pgbouncer@127.0.0.1:6432/pgbouncer' --postgres ...
   vitals check --list-rules --rules ./my-rules # shipped rules plus/overridden by ./my-rules
   vitals check --prometheus http://127.0.0.1:8080/metrics --record  # kept for vitals incident
 
@@ -204,6 +215,9 @@ int RunCheck(int argc, char** argv) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--postgres", f.postgres, "PostgreSQL connection string")->type_name("DSN");
+  app.add_option("--pgbouncer", f.pgbouncer,
+                 "PgBouncer admin console: postgresql://USER@HOST:6432/pgbouncer (SHOW only)")
+      ->type_name("DSN");
   app.add_option("--redis", f.redis, "Redis URL (redis://[:password@]host:port)")->type_name("URL");
   std::string key_budget = "2s";
   app.add_option("--redis-key-budget", key_budget,
@@ -303,7 +317,7 @@ int RunCheck(int argc, char** argv) {
   if (report.components.empty()) {
     return Usage(
         "nothing to check; pass --host, --proc-root DIR, --prometheus URL, "
-        "--postgres DSN or --redis URL");
+        "--postgres DSN, --pgbouncer DSN or --redis URL");
   }
   report.window_s = static_cast<double>(f.window_ns) / 1e9;
   for (const auto& s : *catalog) report.rules += static_cast<int>(s.rules.size());

@@ -53,6 +53,7 @@ Result<PgConn> PgConn::Connect(const std::string& dsn, const PgConnectOptions& o
                                            ScrubSecrets(Trim(PQerrorMessage(raw)), secrets)));
   }
   PgConn out(conn.release(), std::move(display), std::move(secrets));
+  if (!options.session_settings) return out;
   auto set = out.Query(fmt::format(
       "SET default_transaction_read_only = on; SET statement_timeout = {}; SET lock_timeout = {}",
       options.statement_timeout_ms, options.lock_timeout_ms));

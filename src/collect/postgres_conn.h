@@ -58,6 +58,9 @@ struct PgConnectOptions {
   int64_t statement_timeout_ms = 10000;
   int64_t lock_timeout_ms = 2000;
   std::string application_name = "vitals check";
+  // Make the session read-only with the timeouts above (SET ...).  Off for PgBouncer's admin
+  // console, which has no such settings (it only answers SHOW commands).
+  bool session_settings = true;
 };
 
 class PgConn {
