@@ -153,5 +153,27 @@ TEST(FirstTouch, CtrlCStoresAnInterruptedRunThatIsNeverLatest) {
   EXPECT_THAT(show, HasSubstr("interrupted"));
 }
 
+// A /metrics without the HTTP metrics vitals looks for (here the built-in target's, asked for
+// names it does not have): every "limited" line names the fact and the reason, and so does the
+// summary, not only "3 limited".
+TEST(FirstTouch, CheckSaysWhatWasLimitedAndWhy) {
+  Child target({"target", "--listen", "127.0.0.1:0"});
+  const int port = target.ReadyPort();
+  ASSERT_GT(port, 0);
+  const std::string url = "http://127.0.0.1:" + std::to_string(port) + "/metrics";
+  std::string out, err;
+  int code = RunVitals({"check", "--prometheus", url, "--window", "1s", "--latency-metric",
+                        "nonexistent_seconds", "--requests-metric", "nonexistent_total"},
+                       &out, &err, 60'000);
+  EXPECT_EQ(code, 0) << out << err;
+  EXPECT_THAT(out, HasSubstr("limited: prometheus: http latency: no nonexistent_seconds_bucket or "
+                             "nonexistent_seconds_count series in the source"));
+  EXPECT_THAT(out, HasSubstr("limited: prometheus: http golden signals (latency, errors, "
+                             "throughput): no HTTP request metrics in the source"));
+  EXPECT_THAT(out, HasSubstr("summary: no findings; checked prometheus; 3 limited (prometheus: "
+                             "http latency, prometheus: http requests, prometheus: http golden "
+                             "signals (latency, errors, throughput))\n"));
+}
+
 }  // namespace
 }  // namespace vitals
