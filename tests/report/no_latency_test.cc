@@ -8,6 +8,7 @@
 #include "report/html_report.h"
 #include "report/load_summary.h"
 #include "report/markdown_report.h"
+#include "report/report_charts.h"
 #include "report/report_data.h"
 #include "report/report_test_util.h"
 
@@ -133,6 +134,19 @@ TEST_F(NoLatencyReport, HtmlSaysDash) {
                               "<td class=\"num\">-</td>"));
   EXPECT_THAT(html, Not(HasSubstr("0.00us")));
   EXPECT_THAT(html, Not(HasSubstr(">nan<")));
+}
+
+TEST_F(NoLatencyReport, ChartsDrawNoLatencyWhereNothingSucceeded) {
+  ASSERT_EQ(data_.timeline.size(), 5u);
+  for (const TimelinePoint& p : data_.timeline) EXPECT_FALSE(p.has_latency);
+  const Chart latency = LatencyOverTimeChart(data_);
+  ASSERT_FALSE(latency.series.empty());
+  for (const ChartSeries& s : latency.series) EXPECT_TRUE(s.points.empty()) << s.name;
+  // Throughput still shows what happened: 800 requests/s, all errors.
+  const Chart throughput = ThroughputChart(data_);
+  ASSERT_EQ(throughput.series.size(), 2u);
+  ASSERT_EQ(throughput.series[1].points.size(), 5u);
+  EXPECT_DOUBLE_EQ(throughput.series[1].points[0].y, 800.0);
 }
 
 }  // namespace
