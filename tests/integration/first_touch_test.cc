@@ -153,6 +153,25 @@ TEST(FirstTouch, CtrlCStoresAnInterruptedRunThatIsNeverLatest) {
   EXPECT_THAT(show, HasSubstr("interrupted"));
 }
 
+// Duet mode: the side whose target is not there fails the same way, and the command exits 1.
+TEST(FirstTouch, DuetSideWithNothingListeningFails) {
+  Child target({"target", "--listen", "127.0.0.1:0", "--latency", "1ms"});
+  const int port = target.ReadyPort();
+  ASSERT_GT(port, 0);
+  RefusingPort closed;
+  ASSERT_GT(closed.port(), 0);
+  const std::string b = "127.0.0.1:" + std::to_string(closed.port());
+  std::string out, err;
+  int code =
+      RunVitals({"load", "http://127.0.0.1:" + std::to_string(port) + "/", "--duet",
+                 "http://" + b + "/", "-d", "6s", "-c", "2", "-t", "1", "--quiet", "--no-store"},
+                &out, &err, 60'000);
+  EXPECT_EQ(code, 1) << out << err;
+  EXPECT_THAT(err,
+              HasSubstr("duet side B: no request succeeded in 5 s: connection refused by " + b));
+  EXPECT_THAT(err, Not(HasSubstr("duet side A")));
+}
+
 // A /metrics without the HTTP metrics vitals looks for (here the built-in target's, asked for
 // names it does not have): every "limited" line names the fact and the reason, and so does the
 // summary, not only "3 limited".
