@@ -36,7 +36,8 @@ int Set(const std::string& store_flag, const std::string& name, const std::strin
   if (!store.ok()) return FailWith(cmd, store.status());
   auto stored = store->GetRun(run);
   if (!stored.ok()) return FailWith(cmd, stored.status());
-  if (stored->info.status != RunStatus::kCompleted) {
+  if (stored->info.status != RunStatus::kCompleted &&
+      stored->info.status != RunStatus::kInterrupted) {
     return FailWith(cmd, Status::InvalidArgument(
                              fmt::format("run {} is {}: only a completed run can be a baseline",
                                          stored->info.id, stored->info.DisplayStatus())));

@@ -2,7 +2,8 @@
 // subcommand name (argv[0] is "vitals <command>") and returns the process
 // exit code:
 //   0 ok; 1 runtime failure; 2 usage or configuration error (the message says
-//   what and where); 99 thresholds or gate failed.
+//   what and where); 99 thresholds or gate failed; 130 interrupted by Ctrl-C
+//   or SIGTERM (128 + SIGINT, as shells report it).
 // Exceptions (CLI11's, std::bad_alloc) stop here and never escape main().
 #pragma once
 
@@ -12,6 +13,7 @@ constexpr int kExitOk = 0;
 constexpr int kExitFailure = 1;
 constexpr int kExitUsage = 2;
 constexpr int kExitThresholds = 99;
+constexpr int kExitInterrupted = 130;
 
 int RunLoad(int argc, char** argv);
 int RunTarget(int argc, char** argv);

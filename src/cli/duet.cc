@@ -104,6 +104,11 @@ int RunDuetLoad(LoadOptions a, const DuetArgs& args, const std::atomic<bool>* st
                   pair.c_str(), i == 0 ? "a" : "b");
     }
     if (!stored.ok()) rc = ReportError(kCmd, stored);
+    if (!r.failure.empty()) {  // nothing succeeded on this side: stored as failed
+      std::fprintf(stderr, "%s: error: duet side %s: %s\n", kCmd, name, r.failure.c_str());
+      rc = kExitFailure;
+    }
+    if (rc == kExitOk && r.stopped_by_caller) rc = kExitInterrupted;
     if (rc == kExitOk && !s.verdicts.empty() && !AllPassed(s.verdicts)) rc = kExitThresholds;
   }
   if (sides[1].outputs->stored()) {

@@ -56,7 +56,12 @@ A breached threshold prints FAILED in the verdict table and exits 99.
 
 The store: every run is recorded in ./.vitals/vitals.db (--store or VITALS_STORE to move it,
 --no-store to skip): config, tags, environment, phases, 1 s intervals, merged histograms,
-verdicts.  `vitals runs list` shows them; a run killed halfway is listed as incomplete.
+verdicts.  `vitals runs list` shows them; a run killed halfway is listed as incomplete, a
+run stopped with Ctrl-C as interrupted (neither is ever `latest`).
+
+A target that is not there: when no request has succeeded 5 s after the start and requests
+keep failing (connection refused, every answer an error), the run stops, says why, is stored
+as failed and exits 1.  --keep-going runs the whole plan anyway.
 
 Examples:
   vitals load http://127.0.0.1:8080/ -c 50 -d 30s
@@ -67,7 +72,8 @@ Examples:
   vitals load http://127.0.0.1:8080/ --rate 500 -d 1m --threshold 'p(99)<50ms' \
               --tag commit=$(git rev-parse --short HEAD) --csv series.csv --hlog run.hlog
 
-Exit codes: 0 ok, 1 runtime failure, 2 usage error, 99 a threshold failed.
+Exit codes: 0 ok, 1 runtime failure (including no request succeeding), 2 usage error,
+99 a threshold failed, 130 interrupted (Ctrl-C / SIGTERM; the run is stored as interrupted).
 )";
 
 Result<int64_t> DurationFlag(const std::string& flag, const std::string& text) {
@@ -133,7 +139,7 @@ int RunLoad(int argc, char** argv) {
   int connections = 50, max_connections = 0;
   double rate = 0;
   uint64_t requests = 0;
-  bool quiet = false, no_store = false;
+  bool quiet = false, no_store = false, keep_going = false;
   app.add_option("target", target,
                  "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md)")
       ->required();
@@ -173,6 +179,9 @@ int RunLoad(int argc, char** argv) {
   app.add_flag("--no-store", no_store, "do not record the run in the store");
   app.add_option("--tag", tags, "label the run, k=v (repeatable), e.g. commit=abc123");
   app.add_flag("-q,--quiet", quiet, "no live progress on stderr");
+  app.add_flag("--keep-going", keep_going,
+               "run the whole plan even when no request succeeds (default: stop and fail after "
+               "5 s without a single success)");
   app.add_option("--duet", duet_url,
                  "also send the same schedule to URL_B at the same time (a second engine): "
                  "both runs share the machine's noise; compare them with `vitals compare "
@@ -185,6 +194,7 @@ int RunLoad(int argc, char** argv) {
   o.connections = connections;
   o.max_connections = max_connections;
   o.max_requests = requests;
+  if (keep_going) o.no_success_stop_ns = 0;
   auto tmo = DurationFlag("--timeout", timeout);
   if (!tmo.ok()) return ReportError(cmd, tmo.status());
   o.timeout_ns = *tmo;
@@ -314,7 +324,9 @@ int RunLoad(int argc, char** argv) {
   }
   if (!verdicts.empty()) std::printf("\n%s", FormatVerdictTable(verdicts).c_str());
   if (outputs.stored() && stored.ok()) {
-    std::printf("\nStored as run %s in %s (vitals runs show %s)\n", outputs.run_id().c_str(),
+    const std::string status = ResultStatus(*result);
+    std::printf("\nStored as %srun %s in %s (vitals runs show %s)\n",
+                status == "completed" ? "" : (status + " ").c_str(), outputs.run_id().c_str(),
                 outputs.store_path().c_str(), outputs.run_id().c_str());
   }
   std::fflush(stdout);
@@ -332,6 +344,11 @@ int RunLoad(int argc, char** argv) {
     Status st = WriteTextFile(junit_out, ThresholdsJUnitXml(verdicts, info));
     if (!st.ok()) return ReportError(cmd, st);
   }
+  if (!result->failure.empty()) {
+    std::fprintf(stderr, "vitals load: error: %s\n", result->failure.c_str());
+    return kExitFailure;
+  }
+  if (result->stopped_by_caller) return kExitInterrupted;
   if (!verdicts.empty() && !AllPassed(verdicts)) return kExitThresholds;
   return kExitOk;
 }

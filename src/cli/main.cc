@@ -48,7 +48,7 @@ void PrintUsage(FILE* out) {
   for (const auto& c : kCommands) std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
   std::fprintf(out,
                "\nExit codes: 0 ok, 1 runtime failure, 2 usage/config error, 99 thresholds or "
-               "gate failed.\n"
+               "gate failed, 130 interrupted (Ctrl-C).\n"
                "Example: vitals target --listen 127.0.0.1:8080 &\n"
                "         vitals load http://127.0.0.1:8080/ --rate 1000 --duration 10s\n");
 }

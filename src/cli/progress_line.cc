@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cmath>
 #include <utility>
 
 #include <fmt/format.h>
@@ -24,8 +25,9 @@ std::string ProgressLine::Format(const Progress& p) {
   std::string s =
       fmt::format("[{}] {:.1f}s/{:.0f}s  ETA {:.0f}s", p.phase, p.elapsed_s, p.total_s, eta);
   if (p.has_interval) {
-    s += fmt::format("  {:.0f} req/s  p50 {}  p99 {}", p.interval_rate,
-                     FormatDurationUs(p.interval_p50_us), FormatDurationUs(p.interval_p99_us));
+    auto us = [](double v) { return std::isfinite(v) ? FormatDurationUs(v) : std::string("-"); };
+    s += fmt::format("  {:.0f} req/s  p50 {}  p99 {}", p.interval_rate, us(p.interval_p50_us),
+                     us(p.interval_p99_us));
   } else {
     s += "  (first interval running)";
   }

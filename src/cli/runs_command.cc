@@ -100,13 +100,13 @@ nlohmann::json RunInfoJson(const RunInfo& r) {
 
 std::string FormatList(const std::vector<RunInfo>& runs) {
   std::string out = fmt::format(
-      "{:<20} {:<19} {:<10} {:<36} {:<6} {:>9} {:>9} {:>8} {:>8} {:>14}\n", "ID", "STARTED",
+      "{:<20} {:<19} {:<11} {:<36} {:<6} {:>9} {:>9} {:>8} {:>8} {:>14}\n", "ID", "STARTED",
       "STATUS", "TARGET", "MODEL", "REQUESTS", "RATE", "P95", "P99", "ERRORS");
   for (const RunInfo& r : runs) {
     const std::string p95 = r.has_latency ? FormatDurationUs(r.p95_us) : "-";
     const std::string p99 = r.has_latency ? FormatDurationUs(r.p99_us) : "-";
     const std::string errors = fmt::format("{} ({:.2f}%)", r.errors, r.error_rate * 100);
-    out += fmt::format("{:<20} {:<19} {:<10} {:<36} {:<6} {:>9} {:>9} {:>8} {:>8} {:>14}\n", r.id,
+    out += fmt::format("{:<20} {:<19} {:<11} {:<36} {:<6} {:>9} {:>9} {:>8} {:>8} {:>14}\n", r.id,
                        FormatLocalTimeMs(r.started_unix_ms), r.DisplayStatus(), Clip(r.target, 36),
                        r.model.empty() ? "-" : r.model, r.requests,
                        fmt::format("{:.1f}/s", r.rate_achieved), p95, p99, errors);
@@ -176,7 +176,7 @@ int Show(const std::string& store_flag, const std::string& name, const std::stri
   auto run = store->GetRun(name);
   if (!run.ok()) return Fail(cmd, run.status());
   if (format == "json") {
-    if (!run->info.incomplete() && run->info.status == RunStatus::kCompleted) {
+    if (run->info.has_result) {
       std::fputs((run->result_json + "\n").c_str(), stdout);
       return kExitOk;
     }

@@ -8,7 +8,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/units.h"
-#include "load/yaml_reader.h"
+#include "core/yaml_reader.h"
 
 namespace vitals::gate {
 namespace {

@@ -247,9 +247,11 @@ Result<RunData> LoadRun(Store* store, const std::string& name) {
                             "; compare and gate also accept a result JSON file (vitals load "
                             "--json FILE)");
   }
-  if (run->info.status != RunStatus::kCompleted) {
+  // An interrupted run has a whole result; it is used only when named (never `latest`).
+  if (run->info.status != RunStatus::kCompleted && run->info.status != RunStatus::kInterrupted) {
     return Status::InvalidArgument(fmt::format(
-        "run {} is {}: compare and gate only use completed runs (see `vitals runs show {}`)",
+        "run {} is {}: compare and gate use completed runs, and interrupted runs named by id "
+        "(see `vitals runs show {}`)",
         run->info.id, run->info.DisplayStatus(), run->info.id));
   }
   return FromStoredRun(*run, name);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <limits>
 #include <memory>
 #include <random>
 #include <thread>
@@ -157,6 +158,7 @@ struct Mix {
   std::vector<WorkerRequest> requests;
   std::vector<double> cumulative;
   ResolvedAddress addr;
+  std::string address;  // host:port, for messages
   int64_t max_timeout_ns = 0;
 };
 
@@ -181,6 +183,7 @@ Result<Mix> BuildMix(const LoadOptions& o) {
     const std::string hp = fmt::format("{}:{}", url->host, url->port);
     if (host_port.empty()) {
       host_port = hp;
+      m.address = hp;
       auto addr = Resolve(*url);
       if (!addr.ok()) return addr.status();
       m.addr = *addr;
@@ -228,8 +231,10 @@ void FillIntervalProgress(const std::vector<IntervalSample>& samples, Progress* 
   p->has_interval = true;
   p->interval_rate = length > 0 ? double(requests) / length : 0;
   p->interval_errors = errors;
-  p->interval_p50_us = h ? double(h->ValueAtPercentile(50)) : 0;
-  p->interval_p99_us = h ? double(h->ValueAtPercentile(99)) : 0;
+  const bool any = h && h->TotalCount() > 0;
+  const double none = std::numeric_limits<double>::quiet_NaN();
+  p->interval_p50_us = any ? double(h->ValueAtPercentile(50)) : none;
+  p->interval_p99_us = any ? double(h->ValueAtPercentile(99)) : none;
 }
 
 }  // namespace
@@ -300,6 +305,7 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   std::vector<NoiseInterval> noise_series;
   noise.Start(MonotonicNs() - start_ns);
   AbortMonitor abort(options.thresholds);
+  EarlyStopMonitor early_stop(options.no_success_stop_ns);
   std::string aborted_by;
   Status sink_status = Status::Ok();
   Progress last_interval;
@@ -350,11 +356,14 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     });
   }
   const double total_s = double(plan.total_ns()) / 1e9;
+  bool stopped_by_caller = false;
   while (running.load() > 0) {
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    if (stop && stop->load()) run_stop.store(true);
+    if (stop && stop->load() && !run_stop.load()) {
+      stopped_by_caller = true;
+      run_stop.store(true);
+    }
     collect(/*final=*/false, 0);
-    if (!on_progress) continue;
     Progress p = last_interval;
     p.elapsed_s = std::max(0.0, double(MonotonicNs() - start_ns) / 1e9);
     p.total_s = total_s;
@@ -363,6 +372,10 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
       p.errors += w->progress().errors.load(std::memory_order_relaxed);
       p.inflight += w->progress().inflight.load(std::memory_order_relaxed);
     }
+    if (!run_stop.load() && early_stop.Observe(MonotonicNs() - start_ns, p.requests, p.errors)) {
+      run_stop.store(true);
+    }
+    if (!on_progress) continue;
     int64_t t = std::min<int64_t>(MonotonicNs() - start_ns, plan.total_ns() - 1);
     p.phase = plan.stages()[size_t(plan.StageAt(std::max<int64_t>(t, 0)))].name;
     on_progress(p);
@@ -385,6 +398,10 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     r.noise_note = "host noise figures unavailable: " + noise.probe_error();
   }
   r.aborted_by = aborted_by;
+  r.stopped_by_caller = stopped_by_caller;
+  if (early_stop.fired()) {
+    r.failure = NoSuccessMessage(early_stop.window_ns(), r.errors_by_kind, mix.address);
+  }
   return r;
 }
 

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "load/early_stop.h"
 #include "load/http_request.h"
 #include "load/result.h"
 #include "load/schedule.h"
@@ -47,6 +48,10 @@ struct LoadOptions {
   int64_t interval_ns = 1'000'000'000;  // reporting interval (>= 100 ms)
   std::vector<std::pair<std::string, std::string>> tags;
   std::string run_id;  // "" -> a new id (LoadResult::run_id)
+  // Early stop (load/early_stop.h): when no request has succeeded this long after the start
+  // and some have failed, the run stops and LoadResult::failure says why.  0: never
+  // (--keep-going).
+  int64_t no_success_stop_ns = kNoSuccessStopNs;
   // Thresholds with abort_on_fail stop the run when they fail (AbortMonitor); all of them
   // are evaluated by the caller on the result (EvaluateAll).
   std::vector<Threshold> thresholds;
@@ -75,6 +80,7 @@ struct Progress {
   bool has_interval = false;
   double interval_rate = 0;
   uint64_t interval_errors = 0;
+  // NaN when nothing succeeded in the interval (no latency: shown as "-").
   double interval_p50_us = 0, interval_p99_us = 0;
 };
 
@@ -86,8 +92,9 @@ HistogramConfig IntervalHistogramConfig(int64_t max_timeout_ns);
 // Validates options (errors are InvalidArgument naming the flag), resolves
 // the target, runs the load, returns the merged result.  `stop` may be set
 // from a signal handler to end the run early (the result is marked
-// interrupted).  An abort_on_fail threshold that fails ends the run the same
-// way and names itself in LoadResult::aborted_by.
+// interrupted and stopped_by_caller).  An abort_on_fail threshold that fails
+// ends the run the same way and names itself in LoadResult::aborted_by; the
+// early stop (no_success_stop_ns) names the failure in LoadResult::failure.
 Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* stop,
                            const std::function<void(const Progress&)>& on_progress);
 

@@ -52,12 +52,35 @@ std::vector<IntervalSample> IntervalCollector::Emit(int64_t frontier, bool final
   std::vector<IntervalSample> out;
   // Every worker finished: what is left is the final emit's (which knows the end time).
   if (!final && frontier == INT64_MAX) return out;
-  int64_t stop = frontier;
+  // The last planned interval waits for the final emit: it may absorb the drain.
+  const int64_t last_planned = std::max<int64_t>(plan_.total_ns() - 1, 0) / interval_ns_;
+  int64_t stop = std::min(frontier, last_planned);
   if (final) {
     // Up to the plan's end (or the interruption), not into the drain after it, unless
     // answers arrived there.
     const int64_t until = std::max<int64_t>(std::min(end_ns, plan_.total_ns()), 1);
-    stop = std::max<int64_t>(next_, (until - 1) / interval_ns_ + 1);
+    const int64_t last = (until - 1) / interval_ns_;
+    stop = std::max<int64_t>(next_, last + 1);
+    const bool short_drain =
+        end_ns > plan_.total_ns() && end_ns - plan_.total_ns() < interval_ns_ && next_ <= last;
+    if (short_drain && !pending_.empty() && pending_.rbegin()->first > last) {
+      auto& into = pending_[last];
+      for (auto it = pending_.upper_bound(last); it != pending_.end();) {
+        for (auto& [key, cell] : it->second) {
+          auto same = into.find(key);
+          if (same == into.end()) {
+            into.emplace(key, std::move(cell));
+            continue;
+          }
+          same->second.requests += cell.requests;
+          same->second.errors += cell.errors;
+          (void)same->second.corrected.Add(cell.corrected);
+          (void)same->second.uncorrected.Add(cell.uncorrected);
+        }
+        it = pending_.erase(it);
+      }
+      folded_ = true;
+    }
     if (!pending_.empty()) stop = std::max(stop, pending_.rbegin()->first + 1);
   }
   for (; next_ < stop; ++next_) EmitOne(next_, end_ns, final && next_ + 1 == stop, &out);
@@ -69,7 +92,8 @@ void IntervalCollector::EmitOne(int64_t index, int64_t end_ns, bool last,
   const double start_s = double(index * interval_ns_) / 1e9;
   double length_s = double(interval_ns_) / 1e9;
   if (last && end_ns > index * interval_ns_) {
-    length_s = std::min(length_s, double(end_ns - index * interval_ns_) / 1e9);
+    const double to_end_s = double(end_ns - index * interval_ns_) / 1e9;
+    length_s = folded_ ? to_end_s : std::min(length_s, to_end_s);
   }
   auto it = pending_.find(index);
   if (it == pending_.end() || it->second.empty()) {

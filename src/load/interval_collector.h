@@ -6,6 +6,12 @@
 //     requests of that phase), plus one per request name when the mix has names;
 //   * an interval in which nothing completed: one empty sample (request "", the phase the plan
 //     was in at the interval's start), so stalls show as zero-rate intervals, not gaps.
+// Every sample carries its real length, so a rate is always requests / length_s:
+//   * the last planned interval is held back until the final emit; when the run ends less
+//     than one interval after the plan (the drain of the last answers), the answers of the
+//     drain are folded into it and it lasts until the run's end (e.g. 1.004 s), instead of a
+//     4 ms interval whose one answer would read as 250 req/s;
+//   * an interrupted run's last interval ends at the interruption.
 // IntervalSeries keeps the emitted samples for the LoadResult with bounded memory: past
 // kMaxSeriesSlots intervals it merges neighbouring intervals pairwise (2 s, then 4 s, ... for
 // the oldest part of a long run), like a round-robin database.  The store, --csv and --hlog
@@ -35,10 +41,12 @@ class IntervalCollector {
                     int64_t interval_ns, HistogramConfig config);
 
   void Add(WorkerInterval wi);
-  // Emits, in time order, every interval with index < frontier not emitted yet (and, when
-  // `final`, every interval up to the last one with data or the one holding the end of the
-  // plan or of the run, whichever is earlier: the drain after the plan adds no empty ones).
-  // end_ns (from the run start) shortens the last interval of a final emit.
+  // Emits, in time order, every interval with index < frontier not emitted yet, except the
+  // last planned one (and, when `final`, every interval up to the last one with data or the
+  // one holding the end of the plan or of the run, whichever is earlier: the drain after the
+  // plan adds no empty ones).  end_ns (from the run start) sets the length of the last
+  // interval of a final emit: shorter when the run was cut, longer when it absorbed a drain
+  // shorter than one interval (see above).
   std::vector<IntervalSample> Emit(int64_t frontier, bool final, int64_t end_ns);
 
  private:
@@ -51,7 +59,8 @@ class IntervalCollector {
   HistogramConfig config_;
   // index -> (phase, request) -> merged cell
   std::map<int64_t, std::map<std::pair<int, int>, IntervalCell>> pending_;
-  int64_t next_ = 0;  // next index to emit
+  int64_t next_ = 0;     // next index to emit
+  bool folded_ = false;  // the final emit folded a drain into the last planned interval
 };
 
 inline constexpr size_t kMaxSeriesSlots = 1024;

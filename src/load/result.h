@@ -51,7 +51,12 @@ struct LoadResult {
   int64_t started_unix_ms = 0;
   double duration_s = 0;  // wall time from the first send to the last answer
   double planned_s = 0;
-  bool interrupted = false;
+  bool interrupted = false;  // ended before its plan (any of the reasons below)
+  // The caller's stop flag ended the run (Ctrl-C / SIGTERM): stored as "interrupted".
+  bool stopped_by_caller = false;
+  // Set when the run failed: no request succeeded in the early-stop window (load/early_stop.h
+  // NoSuccessMessage).  Stored as "failed" with this reason.  "" otherwise.
+  std::string failure;
   uint64_t requests = 0;  // completed + failed (dropped are never sent)
   uint64_t completed = 0;
   uint64_t errors = 0;  // failed + status >= 400
@@ -87,6 +92,10 @@ struct LoadResult {
   std::string thresholds_json;
   std::string verdict;
 };
+
+// How the run ended, as stored and in the JSON "status": "failed" (failure set),
+// "interrupted" (stopped_by_caller) or "completed".
+const char* ResultStatus(const LoadResult& r);
 
 // Result JSON (the contract in PRODUCT.md plus timing breakdown and phases).
 std::string ToJson(const LoadResult& r, int indent = 2);

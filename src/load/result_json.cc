@@ -24,8 +24,17 @@ LatencySummary LatencySummary::From(const Histogram& h) {
 
 namespace {
 
+// Nothing recorded (every request failed): the count is 0 and every figure is null, never
+// a latency of 0.
 nlohmann::json LatencyJson(const Histogram& h) {
   LatencySummary s = LatencySummary::From(h);
+  if (s.count == 0) {
+    nlohmann::json j = {{"count", 0}};
+    for (const char* k : {"p50", "p90", "p95", "p99", "p999", "max", "min", "mean", "stddev"}) {
+      j[k] = nullptr;
+    }
+    return j;
+  }
   return {{"count", s.count}, {"p50", s.p50},      {"p90", s.p90}, {"p95", s.p95},
           {"p99", s.p99},     {"p999", s.p999},    {"max", s.max}, {"min", s.min},
           {"mean", s.mean},   {"stddev", s.stddev}};
@@ -74,6 +83,11 @@ nlohmann::json NoiseIntervalJson(const NoiseInterval& n) {
 
 }  // namespace
 
+const char* ResultStatus(const LoadResult& r) {
+  if (!r.failure.empty()) return "failed";
+  return r.stopped_by_caller ? "interrupted" : "completed";
+}
+
 std::string ToJson(const LoadResult& r, int indent) {
   nlohmann::json j;
   j["run_id"] = r.run_id;
@@ -84,6 +98,8 @@ std::string ToJson(const LoadResult& r, int indent) {
   j["started_unix_ms"] = r.started_unix_ms;
   j["duration_s"] = r.duration_s;
   j["planned_s"] = r.planned_s;
+  j["status"] = ResultStatus(r);
+  if (!r.failure.empty()) j["failure"] = r.failure;
   j["interrupted"] = r.interrupted;
   j["requests"] = r.requests;
   j["completed"] = r.completed;

@@ -1,7 +1,7 @@
 // Scenario YAML -> Scenario.  yaml-cpp builds the node tree; this file walks it with one
-// YamlReader helper per value kind (load/yaml_reader.h), so that every error carries the
-// node's position and the field path.
-// yaml-cpp throws; nothing escapes LoadScenario/ParseScenario except a Status.
+// YamlReader helper per value kind (core/yaml_reader.h, load/yaml_headers.h), so that every error
+// carries the node's position and the field path. yaml-cpp throws; nothing escapes
+// LoadScenario/ParseScenario except a Status.
 #include "load/scenario.h"
 
 #include <algorithm>
@@ -13,7 +13,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/units.h"
-#include "load/yaml_reader.h"
+#include "load/yaml_headers.h"
 
 namespace vitals {
 namespace {
@@ -96,7 +96,7 @@ class ScenarioParser {
       sc_.defaults.timeout_ns = *d;
     }
     if (n["headers"]) {
-      auto h = r_.Headers(n["headers"], "defaults.headers");
+      auto h = detail::YamlHeaders(r_, n["headers"], "defaults.headers");
       if (!h.ok()) return h.status();
       sc_.defaults.headers = std::move(*h);
     }
@@ -194,7 +194,7 @@ class ScenarioParser {
     // Defaults first, then the request's own headers, which replace a default of the same name.
     std::vector<HttpHeader> own;
     if (n["headers"]) {
-      auto h = r_.Headers(n["headers"], field + ".headers");
+      auto h = detail::YamlHeaders(r_, n["headers"], field + ".headers");
       if (!h.ok()) return h.status();
       own = std::move(*h);
     }

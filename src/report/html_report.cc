@@ -1,6 +1,7 @@
 #include "report/html_report.h"
 
 #include <algorithm>
+#include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -18,7 +19,8 @@ namespace {
 
 std::string E(std::string_view s) { return HtmlEscape(s); }
 
-std::string Us(double us) { return FormatDurationUs(us); }
+// "-" for a latency that does not exist (kNoLatency).
+std::string Us(double us) { return std::isfinite(us) ? FormatDurationUs(us) : "-"; }
 
 std::string Pct(double fraction) { return fmt::format("{:.2f}%", fraction * 100); }
 
@@ -172,7 +174,17 @@ std::string LatencyTable(const ReportData& d) {
       "<th>max</th><th>mean</th></tr></thead><tbody>\n";
   auto row = [&](std::string_view name, const Histogram& h) {
     const LatencySummary s = LatencySummary::From(h);
-    if (s.count == 0) return;
+    if (s.count == 0) {
+      // Nothing succeeded: say so in the main row rather than print a latency of 0.
+      if (name.rfind("corrected", 0) == 0) {
+        out += fmt::format("<tr><th>{}</th><td class=\"num\">0</td>{}</tr>\n", E(name), [] {
+          std::string cells;
+          for (int i = 0; i < 7; ++i) cells += "<td class=\"num\">-</td>";
+          return cells;
+        }());
+      }
+      return;
+    }
     out += fmt::format(
         "<tr><th>{}</th><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}"
         "</td><td class=\"num\">{}</td><td class=\"num\">{}</td><td class=\"num\">{}</td>"

@@ -46,8 +46,11 @@ std::string FormatLoadSummary(const LoadResult& r) {
   } else {
     out += fmt::format("  model closed: {} connections, {} threads\n", r.connections, r.threads);
   }
+  const char* ended = !r.failure.empty() ? " (stopped: no request succeeded)"
+                      : r.interrupted    ? " (interrupted)"
+                                         : "";
   out += fmt::format("  duration {:.2f}s{}   requests {}   achieved {:.1f} req/s\n", r.duration_s,
-                     r.interrupted ? " (interrupted)" : "", r.requests, r.rate_achieved);
+                     ended, r.requests, r.rate_achieved);
   out += fmt::format("  errors {} ({:.2f}%)   late sends {}   dropped {}\n", r.errors,
                      r.error_rate * 100, r.late_sends, r.dropped);
   out += fmt::format("  connections opened {}, failed {}, max in flight {}\n", r.connections_opened,
@@ -76,8 +79,9 @@ std::string FormatLoadSummary(const LoadResult& r) {
                        "p50", "p95", "p99");
     for (const PhaseResult& p : r.phases) {
       LatencySummary s = LatencySummary::From(p.latency_corrected);
+      auto us = [&](double v) { return s.count ? FormatDurationUs(v) : std::string("-"); };
       out += fmt::format("  {:<12} {:>9} {:>8} {:>9} {:>9} {:>9}\n", p.name, p.requests, p.errors,
-                         FormatDurationUs(s.p50), FormatDurationUs(s.p95), FormatDurationUs(s.p99));
+                         us(s.p50), us(s.p95), us(s.p99));
     }
   }
   return out;

@@ -1,5 +1,6 @@
 #include "report/markdown_report.h"
 
+#include <cmath>
 #include <ctime>
 
 #include <fmt/format.h>
@@ -13,7 +14,8 @@ namespace vitals {
 namespace {
 
 std::string C(std::string_view s) { return MarkdownCell(s); }
-std::string Us(double us) { return FormatDurationUs(us); }
+// "-" for a latency that does not exist (kNoLatency).
+std::string Us(double us) { return std::isfinite(us) ? FormatDurationUs(us) : "-"; }
 std::string Pct(double f) { return fmt::format("{:.2f}%", f * 100); }
 
 std::string Verdict(const ReportData& d) {
@@ -62,7 +64,11 @@ void Latency(const ReportData& d, std::string* out) {
       "|---|---:|---:|---:|---:|---:|---:|---:|---:|\n";
   auto row = [&](std::string_view name, const Histogram& h) {
     const LatencySummary s = LatencySummary::From(h);
-    if (s.count == 0) return;
+    if (s.count == 0) {
+      // Nothing succeeded: say so in the main row rather than print a latency of 0.
+      if (name == "corrected") *out += "| corrected | 0 | - | - | - | - | - | - | - |\n";
+      return;
+    }
     *out +=
         fmt::format("| {} | {} | {} | {} | {} | {} | {} | {} | {} |\n", name, s.count, Us(s.p50),
                     Us(s.p90), Us(s.p95), Us(s.p99), Us(s.p999), Us(s.max), Us(s.mean));

@@ -66,7 +66,7 @@ Chart LatencyOverTimeChart(const ReportData& d) {
   double lo = INFINITY, hi = 0;
   for (const TimelinePoint& p : d.timeline) {
     uncorrected = uncorrected && p.has_uncorrected;
-    if (p.requests == 0) continue;
+    if (p.requests == 0 || !p.has_latency) continue;
     for (double v : {p.p50_us, p.p99_us, p.u_p50_us, p.u_p99_us}) {
       if (v > 0) lo = std::min(lo, v), hi = std::max(hi, v);
     }
@@ -91,7 +91,7 @@ Chart LatencyOverTimeChart(const ReportData& d) {
     s.color = def.color;
     s.dashed = def.dashed;
     for (const TimelinePoint& p : d.timeline) {
-      if (p.requests > 0) s.points.push_back({Mid(p), p.*def.field});
+      if (p.requests > 0 && p.has_latency) s.points.push_back({Mid(p), p.*def.field});
     }
     c.series.push_back(std::move(s));
   }

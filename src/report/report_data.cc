@@ -85,6 +85,7 @@ void TimelineBuilder::Flush() {
       std::max_element(slot_phases_.begin(), slot_phases_.end(),
                        [](const auto& a, const auto& b) { return a.second < b.second; });
   if (best != slot_phases_.end()) cur_.phase = best->first;
+  cur_.has_latency = corrected_.TotalCount() > 0;
   cur_.p50_us = double(corrected_.ValueAtPercentile(50));
   cur_.p95_us = double(corrected_.ValueAtPercentile(95));
   cur_.p99_us = double(corrected_.ValueAtPercentile(99));
@@ -104,9 +105,11 @@ void TimelineBuilder::Finish(std::vector<TimelinePoint>* timeline,
   requests->clear();
   for (size_t i = 0; i < request_rows_.size(); ++i) {
     RequestRow row = request_rows_[i].second;
-    row.p50_us = double(request_hist_[i].ValueAtPercentile(50));
-    row.p95_us = double(request_hist_[i].ValueAtPercentile(95));
-    row.p99_us = double(request_hist_[i].ValueAtPercentile(99));
+    if (request_hist_[i].TotalCount() > 0) {
+      row.p50_us = double(request_hist_[i].ValueAtPercentile(50));
+      row.p95_us = double(request_hist_[i].ValueAtPercentile(95));
+      row.p99_us = double(request_hist_[i].ValueAtPercentile(99));
+    }
     requests->push_back(std::move(row));
   }
   std::sort(requests->begin(), requests->end(),
@@ -249,6 +252,7 @@ ReportData MakeReportData(const StoredRun& run) {
       p.p95_us = s.p95_us;
       p.p99_us = s.p99_us;
       p.max_us = s.max_us;
+      p.has_latency = s.max_us > 0;  // the store's digest of an empty histogram is all 0
       d.timeline.push_back(std::move(p));
     }
   }

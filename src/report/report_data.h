@@ -10,6 +10,7 @@
 #pragma once
 
 #include <cstdint>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -22,6 +23,9 @@
 namespace vitals {
 
 // One time slot of the run (all requests, every phase in it merged).
+// A latency that does not exist (nothing succeeded): every renderer prints "-" (JSON null).
+inline constexpr double kNoLatency = std::numeric_limits<double>::quiet_NaN();
+
 struct TimelinePoint {
   double start_s = 0, length_s = 1;
   std::string phase;  // the phase with most requests in the slot
@@ -29,6 +33,7 @@ struct TimelinePoint {
   double p50_us = 0, p95_us = 0, p99_us = 0, max_us = 0;  // corrected
   double u_p50_us = 0, u_p95_us = 0, u_p99_us = 0;        // uncorrected
   bool has_uncorrected = false;  // false when only summaries were available
+  bool has_latency = true;       // false when nothing succeeded in the slot (JSON null)
 };
 
 // Where a phase ran on the time axis.
@@ -41,7 +46,8 @@ struct PhaseSpan {
 struct RequestRow {
   std::string name;
   uint64_t requests = 0, errors = 0;
-  double p50_us = 0, p95_us = 0, p99_us = 0;
+  // NaN when none of its requests succeeded (no latency: rendered "-", JSON null).
+  double p50_us = kNoLatency, p95_us = kNoLatency, p99_us = kNoLatency;
 };
 
 // One finding of the stored findings document (docs/rules.md, `vitals check --format json`).

@@ -35,7 +35,8 @@ nlohmann::json TimelineJson(const std::vector<TimelinePoint>& timeline) {
         {"rate", p.length_s > 0 ? double(p.requests) / p.length_s : 0.0},
         {"latency_us",
          {{"p50", p.p50_us}, {"p95", p.p95_us}, {"p99", p.p99_us}, {"max", p.max_us}}}};
-    if (p.has_uncorrected) {
+    if (!p.has_latency) j["latency_us"] = nullptr;  // nothing succeeded: no latency, not 0
+    if (p.has_uncorrected && p.has_latency) {
       j["latency_uncorrected_us"] = {{"p50", p.u_p50_us}, {"p95", p.u_p95_us}, {"p99", p.u_p99_us}};
     }
     arr.push_back(std::move(j));

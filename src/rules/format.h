@@ -46,6 +46,11 @@ std::string FormatReportJson(const CheckReport& report);
 // The rule catalog (`vitals check --list-rules`).
 std::string FormatCatalog(const std::vector<RuleSet>& rules, OutputFormat format);
 
+// The fact a "limited" note is about, for the summary line: the text before its first ": "
+// (collectors write notes as "FACT: REASON"), else before its first "; ", shortened to 60
+// characters ("...").  "pg_stat_statements: extension not installed" -> "pg_stat_statements".
+std::string LimitedFact(const std::string& note);
+
 // "P0".."P3".
 std::string PriorityName(int priority);
 // "3 findings: 1 critical, 2 warning (P1 1, P2 2)" or "no findings".

@@ -26,6 +26,14 @@ std::string FindingsSummary(const std::vector<Finding>& findings) {
                      static_cast<int>(findings.size()) - critical, prios);
 }
 
+std::string LimitedFact(const std::string& note) {
+  size_t end = note.find(": ");
+  if (end == std::string::npos) end = note.find("; ");
+  std::string fact = note.substr(0, end);
+  if (fact.size() > 60) fact = fact.substr(0, 57) + "...";
+  return fact;
+}
+
 namespace {
 
 struct Style {
@@ -78,7 +86,14 @@ std::string FormatReportText(const CheckReport& r, bool color) {
   }
   out += fmt::format("\nsummary: {}; checked {}", FindingsSummary(r.findings),
                      checked.empty() ? "nothing" : Join(checked));
-  if (!r.limited.empty()) out += fmt::format("; {} limited", r.limited.size());
+  if (!r.limited.empty()) {
+    // Name what was limited, not only how many: "1 limited (prometheus: http latency)".
+    std::vector<std::string> what;
+    for (const auto& n : r.limited) {
+      what.push_back(n.component + ": " + LimitedFact(RedactSecrets(n.message)));
+    }
+    out += fmt::format("; {} limited ({})", r.limited.size(), Join(what));
+  }
   if (!r.errors.empty()) {
     std::vector<std::string> failed;
     for (const auto& e : r.errors) failed.push_back(e.component);

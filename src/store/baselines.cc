@@ -30,7 +30,8 @@ Result<std::string> Store::SetBaseline(const std::string& name, const std::strin
   status->Bind(1, *id);
   auto row = status->Step();
   if (!row.ok()) return row.status();
-  if (*row && status->Text(0) != "completed") {
+  // An interrupted run only when named by id: `latest` never resolves to one.
+  if (*row && status->Text(0) != "completed" && status->Text(0) != "interrupted") {
     return Status::InvalidArgument(
         fmt::format("run {} is {}: a baseline must be a completed run", *id,
                     status->Text(0) == "running" ? "incomplete" : status->Text(0)));

@@ -2,7 +2,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "net/url.h"
+#include "core/redact.h"
 #include "store/store.h"
 #include "store/store_internal.h"
 

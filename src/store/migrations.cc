@@ -156,11 +156,58 @@ CREATE TABLE incidents (
 CREATE INDEX incidents_by_created ON incidents (created_unix_ms);
 )sql";
 
+// Version 5: status 'interrupted' (stopped by Ctrl-C / SIGTERM: the result is whole but the
+// run is never `latest`, nor a default baseline or gate candidate).  SQLite cannot change a
+// CHECK constraint in place, so the runs table is rebuilt (Migrate turns foreign keys off
+// around the transaction, or dropping the old table would cascade to every child table).
+constexpr const char* kV5 = R"sql(
+CREATE TABLE runs_v5 (
+  id               TEXT PRIMARY KEY,
+  status           TEXT NOT NULL CHECK (status IN ('running', 'completed', 'failed',
+                                                   'interrupted')),
+  started_unix_ms  INTEGER NOT NULL,
+  finished_unix_ms INTEGER,
+  target           TEXT NOT NULL,
+  method           TEXT NOT NULL DEFAULT '',
+  model            TEXT NOT NULL DEFAULT '',
+  config_json      TEXT NOT NULL DEFAULT '{}',
+  host             TEXT NOT NULL DEFAULT '',
+  cores            INTEGER NOT NULL DEFAULT 0,
+  kernel           TEXT NOT NULL DEFAULT '',
+  vitals_version   TEXT NOT NULL DEFAULT '',
+  duration_s       REAL,
+  requests         INTEGER,
+  errors           INTEGER,
+  error_rate       REAL,
+  rate_asked       REAL,
+  rate_achieved    REAL,
+  p50_us           REAL,
+  p95_us           REAL,
+  p99_us           REAL,
+  result_json      TEXT,
+  thresholds_json  TEXT NOT NULL DEFAULT '[]',
+  verdict          TEXT NOT NULL DEFAULT '',
+  failure_reason   TEXT NOT NULL DEFAULT ''
+);
+INSERT INTO runs_v5 SELECT id, status, started_unix_ms, finished_unix_ms, target, method, model,
+  config_json, host, cores, kernel, vitals_version, duration_s, requests, errors, error_rate,
+  rate_asked, rate_achieved, p50_us, p95_us, p99_us, result_json, thresholds_json, verdict,
+  failure_reason FROM runs ORDER BY rowid;
+DROP TABLE runs;
+ALTER TABLE runs_v5 RENAME TO runs;
+CREATE INDEX runs_by_status_started ON runs (status, started_unix_ms);
+CREATE INDEX runs_by_started ON runs (started_unix_ms);
+-- Latencies of a run in which nothing succeeded were stored as 0: there are none.
+UPDATE runs SET p50_us = NULL, p95_us = NULL, p99_us = NULL
+  WHERE result_json IS NOT NULL AND json_extract(result_json, '$.latency_us.count') = 0;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
     {3, "generator noise per interval", kV3},
     {4, "recorded checks and incident records", kV4},
+    {5, "run status 'interrupted'; no latency is NULL", kV5},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {
@@ -191,6 +238,15 @@ Status Migrate(sqlite3* db, const std::string& path) {
   VITALS_RETURN_IF_ERROR(CheckNotNewer(*before, path));
   if (*before == LatestSchemaVersion()) return Status::Ok();
 
+  // Rebuilding a parent table (migration 4) must not cascade to its children; the pragma only
+  // takes effect outside a transaction.  Foreign keys come back on however this returns.
+  VITALS_RETURN_IF_ERROR(Exec(db, path, "PRAGMA foreign_keys = OFF"));
+  struct ForeignKeysBackOn {
+    sqlite3* db;
+    ~ForeignKeysBackOn() {
+      sqlite3_exec(db, "PRAGMA foreign_keys = ON", nullptr, nullptr, nullptr);
+    }
+  } back_on{db};
   auto txn = WriteTxn::Begin(db, path);
   if (!txn.ok()) return txn.status();
   // Re-read under the lock: another process may have migrated in between.
@@ -207,6 +263,17 @@ Status Migrate(sqlite3* db, const std::string& path) {
     }
     // PRAGMA takes no bound parameters; the version is our own integer.
     VITALS_RETURN_IF_ERROR(Exec(db, path, fmt::format("PRAGMA user_version = {}", m.version)));
+  }
+  // With the checks off, make sure the rebuilt tables still hold together.
+  auto fk = Stmt::Prepare(db, path, "PRAGMA foreign_key_check");
+  if (!fk.ok()) return fk.status();
+  auto bad = fk->Step();
+  if (!bad.ok()) return bad.status();
+  if (*bad) {
+    return Status::Internal(fmt::format(
+        "run store '{}': after migrating, table {} has rows whose parent is missing; the file is "
+        "unchanged (restore it from a backup or pass another --store PATH)",
+        path, fk->Text(0)));
   }
   return txn->Commit();
 }

@@ -38,6 +38,10 @@ void FromResultJson(const nlohmann::json& j, LoadResult* r) {
   Get(j, "duration_s", &r->duration_s);
   Get(j, "planned_s", &r->planned_s);
   Get(j, "interrupted", &r->interrupted);
+  Get(j, "failure", &r->failure);
+  std::string status;
+  Get(j, "status", &status);
+  r->stopped_by_caller = status == "interrupted";
   Get(j, "requests", &r->requests);
   Get(j, "completed", &r->completed);
   Get(j, "errors", &r->errors);

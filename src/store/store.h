@@ -14,13 +14,14 @@
 //
 // Naming runs (GetRun, DeleteRun): a full id, a unique id prefix, `latest` (newest completed
 // run), `latest~N` (the N-th completed run before it), `baseline:NAME` (see SetBaseline).
+// Failed, interrupted and incomplete runs are never `latest`: name them by id.
 //
 // Concurrency: several processes may write one store at the same time (WAL mode, every write
 // is a BEGIN IMMEDIATE transaction, busy timeout kBusyTimeoutMs), e.g. `vitals load` segments
 // or parallel CI jobs.  A Store object is NOT thread-safe: use one per thread, and never use
 // one across fork() (open a new Store in the child).
 //
-// Secrets: the target, config, tags and result JSON pass through RedactSecrets (net/url.h)
+// Secrets: the target, config, tags and result JSON pass through RedactSecrets (core/redact.h)
 // before they are written, so a URL password or DSN password= never reaches the file.
 //
 // Errors: every call returns a Status naming the store path and saying how to fix it:
@@ -82,8 +83,11 @@ struct RunStart {
   RunEnvironment env;
 };
 
-enum class RunStatus { kRunning, kCompleted, kFailed };
-// "running" | "completed" | "failed" (as stored).
+// kInterrupted: stopped by Ctrl-C / SIGTERM (its result is whole, its plan was not); never
+// `latest`, nor picked by default for a baseline, a comparison or a gate.  kFailed: the run
+// could not finish, or nothing succeeded (LoadResult::failure); it may have a result.
+enum class RunStatus { kRunning, kCompleted, kFailed, kInterrupted };
+// "running" | "completed" | "failed" | "interrupted" (as stored).
 const char* RunStatusName(RunStatus s);
 
 // One run's metadata and headline numbers: what ListRuns returns.
@@ -105,10 +109,12 @@ struct RunInfo {
   bool has_latency = false;
   double p50_us = 0, p95_us = 0, p99_us = 0;
   std::string verdict;         // "pass" | "fail" | "" (no thresholds)
-  std::string failure_reason;  // MarkFailed's reason
+  std::string failure_reason;  // MarkFailed's reason, or LoadResult::failure
+  // CompleteRun stored a result (completed, interrupted, or failed by the early stop).
+  bool has_result = false;
   // A run that never completed nor failed: its process is still going or died.
   bool incomplete() const { return status == RunStatus::kRunning; }
-  // "completed", "failed" or "incomplete": what `vitals runs` shows.
+  // "completed", "failed", "interrupted" or "incomplete": what `vitals runs` shows.
   const char* DisplayStatus() const;
 };
 
@@ -220,7 +226,9 @@ class Store {
   // In ONE transaction: the result JSON (result.run_id replaced by `run_id`; thresholds_json
   // and verdict added), the headline columns, phases, merged histograms, result.intervals not
   // yet appended (result.intervals[k..] where k intervals are already stored: append in the
-  // same order as result.intervals), and status "completed".  thresholds_json: a JSON array
+  // same order as result.intervals), and the status ResultStatus(result) names: "completed",
+  // "interrupted" (stopped_by_caller) or "failed" (failure, stored as the failure reason;
+  // redacted).  Latency columns are NULL when nothing succeeded.  thresholds_json: a JSON array
   // or "" (none); verdict: "pass", "fail" or "".  InvalidArgument when the run is not running
   // or thresholds_json is not a JSON array.
   Status CompleteRun(const std::string& run_id, const LoadResult& result,

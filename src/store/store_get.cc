@@ -61,7 +61,7 @@ Status ReadPhases(sqlite3* db, const std::string& path, StoredRun* run) {
 // latency of its all-requests intervals (decoded one at a time, so memory stays bounded).
 Status ReadIntervals(sqlite3* db, const std::string& path, const ReadOptions& options,
                      StoredRun* run) {
-  const bool merge = run->info.status != RunStatus::kCompleted;
+  const bool merge = !run->info.has_result;
   const bool visit = static_cast<bool>(options.visit_interval);
   const bool decode = options.intervals || merge || visit;
   auto st = Stmt::Prepare(db, path,
@@ -141,10 +141,10 @@ Result<StoredRun> Store::GetRun(const std::string& name, const ReadOptions& opti
   if (!*row) return Status::NotFound(fmt::format("run {} was deleted meanwhile", *id));
   StoredRun run;
   run.info = detail::ReadRunInfo(*st);
-  run.config_json = st->Text(22);
-  run.result_json = st->Text(23);
-  run.thresholds_json = st->Text(24);
-  run.partial = run.info.status != RunStatus::kCompleted;
+  run.config_json = st->Text(23);
+  run.result_json = st->Text(24);
+  run.thresholds_json = st->Text(25);
+  run.partial = !run.info.has_result;
   VITALS_RETURN_IF_ERROR(detail::ReadTags(db_, path_, &run.info));
   VITALS_RETURN_IF_ERROR(ReadHistograms(db_, path_, &run));
   VITALS_RETURN_IF_ERROR(ReadPhases(db_, path_, &run));

@@ -44,6 +44,8 @@ const char* RunStatusName(RunStatus s) {
       return "completed";
     case RunStatus::kFailed:
       return "failed";
+    case RunStatus::kInterrupted:
+      return "interrupted";
   }
   return "running";
 }

@@ -14,22 +14,23 @@ namespace detail {
 const char* const kRunInfoColumns =
     "r.id, r.status, r.started_unix_ms, COALESCE(r.finished_unix_ms, 0), r.target, r.method, "
     "r.model, r.host, r.cores, r.kernel, r.vitals_version, "
-    "CASE WHEN r.status = 'completed' THEN r.duration_s ELSE (SELECT COALESCE(MAX(i.start_s + "
+    "CASE WHEN r.result_json IS NOT NULL THEN r.duration_s ELSE (SELECT COALESCE(MAX(i.start_s + "
     "i.length_s), 0) FROM run_intervals i WHERE i.run_id = r.id AND i.request = '') END, "
-    "CASE WHEN r.status = 'completed' THEN r.requests ELSE (SELECT COALESCE(SUM(i.requests), 0) "
+    "CASE WHEN r.result_json IS NOT NULL THEN r.requests ELSE (SELECT COALESCE(SUM(i.requests), 0) "
     "FROM run_intervals i WHERE i.run_id = r.id AND i.request = '') END, "
-    "CASE WHEN r.status = 'completed' THEN r.errors ELSE (SELECT COALESCE(SUM(i.errors), 0) "
+    "CASE WHEN r.result_json IS NOT NULL THEN r.errors ELSE (SELECT COALESCE(SUM(i.errors), 0) "
     "FROM run_intervals i WHERE i.run_id = r.id AND i.request = '') END, "
     "r.error_rate, r.rate_asked, r.rate_achieved, r.p50_us, r.p95_us, r.p99_us, r.verdict, "
-    "r.failure_reason";
+    "r.failure_reason, r.result_json IS NOT NULL";
 
 RunInfo ReadRunInfo(const Stmt& st) {
   RunInfo r;
   r.id = st.Text(0);
   const std::string status = st.Text(1);
-  r.status = status == "completed" ? RunStatus::kCompleted
-             : status == "failed"  ? RunStatus::kFailed
-                                   : RunStatus::kRunning;
+  r.status = status == "completed"     ? RunStatus::kCompleted
+             : status == "failed"      ? RunStatus::kFailed
+             : status == "interrupted" ? RunStatus::kInterrupted
+                                       : RunStatus::kRunning;
   r.started_unix_ms = st.Int(2);
   r.finished_unix_ms = st.Int(3);
   r.target = st.Text(4);
@@ -42,7 +43,8 @@ RunInfo ReadRunInfo(const Stmt& st) {
   r.duration_s = st.Double(11);
   r.requests = uint64_t(st.Int(12));
   r.errors = uint64_t(st.Int(13));
-  if (r.status == RunStatus::kCompleted) {
+  r.has_result = st.Int(22) != 0;
+  if (r.has_result) {
     r.error_rate = st.Double(14);
   } else {
     r.error_rate = r.requests ? double(r.errors) / double(r.requests) : 0;
@@ -126,8 +128,8 @@ Result<std::string> Store::ResolveRunName(const std::string& name) {
     const int64_t n = count->Int(0);
     if (n == 0) {
       return Status::NotFound(fmt::format(
-          "no completed run in store '{}' for '{}': run `vitals load` first (incomplete runs "
-          "are never `latest`; name them by id)",
+          "no completed run in store '{}' for '{}': run `vitals load` first (failed, incomplete "
+          "and interrupted runs are never `latest`; name them by id)",
           path_, name));
     }
     return Status::NotFound(

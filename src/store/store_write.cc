@@ -9,7 +9,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include "net/url.h"
+#include "core/redact.h"
 #include "store/store.h"
 #include "store/store_internal.h"
 
@@ -52,6 +52,7 @@ Result<RunStatus> StatusOf(sqlite3* db, const std::string& path, const std::stri
   const std::string s = st->Text(0);
   if (s == "completed") return RunStatus::kCompleted;
   if (s == "failed") return RunStatus::kFailed;
+  if (s == "interrupted") return RunStatus::kInterrupted;
   return RunStatus::kRunning;
 }
 
@@ -300,35 +301,39 @@ Status Store::CompleteRun(const std::string& run_id, const LoadResult& result,
   const LatencySummary lat = LatencySummary::From(result.latency_corrected);
   auto upd = Stmt::Prepare(
       db_, path_,
-      "UPDATE runs SET status = 'completed', finished_unix_ms = ?, duration_s = ?, requests = ?, "
-      "errors = ?, error_rate = ?, rate_asked = ?, rate_achieved = ?, p50_us = ?, p95_us = ?, "
-      "p99_us = ?, result_json = ?, thresholds_json = ?, verdict = ?, "
+      "UPDATE runs SET status = ?, failure_reason = ?, finished_unix_ms = ?, duration_s = ?, "
+      "requests = ?, errors = ?, error_rate = ?, rate_asked = ?, rate_achieved = ?, p50_us = ?, "
+      "p95_us = ?, p99_us = ?, result_json = ?, thresholds_json = ?, verdict = ?, "
       "target = CASE WHEN ? = '' THEN target ELSE ? END, "
       "method = CASE WHEN ? = '' THEN method ELSE ? END, "
       "model = CASE WHEN ? = '' THEN model ELSE ? END "
       "WHERE id = ?");
   if (!upd.ok()) return upd.status();
   const std::string target = RedactSecrets(result.target);
-  upd->Bind(1, detail::NowUnixMs())
-      .Bind(2, result.duration_s)
-      .Bind(3, result.requests)
-      .Bind(4, result.errors)
-      .Bind(5, result.error_rate)
-      .Bind(6, result.rate_asked)
-      .Bind(7, result.rate_achieved)
-      .Bind(8, lat.p50)
-      .Bind(9, lat.p95)
-      .Bind(10, lat.p99)
-      .Bind(11, *json)
-      .Bind(12, thresholds.dump())
-      .Bind(13, verdict)
-      .Bind(14, target)
-      .Bind(15, target)
-      .Bind(16, result.method)
-      .Bind(17, result.method)
-      .Bind(18, result.model)
-      .Bind(19, result.model)
-      .Bind(20, run_id);
+  upd->Bind(1, ResultStatus(result))
+      .Bind(2, RedactSecrets(result.failure))
+      .Bind(3, detail::NowUnixMs())
+      .Bind(4, result.duration_s)
+      .Bind(5, result.requests)
+      .Bind(6, result.errors)
+      .Bind(7, result.error_rate)
+      .Bind(8, result.rate_asked)
+      .Bind(9, result.rate_achieved);
+  if (lat.count > 0) {
+    upd->Bind(10, lat.p50).Bind(11, lat.p95).Bind(12, lat.p99);
+  } else {  // nothing succeeded: there is no latency, not a latency of 0
+    upd->BindNull(10).BindNull(11).BindNull(12);
+  }
+  upd->Bind(13, *json)
+      .Bind(14, thresholds.dump())
+      .Bind(15, verdict)
+      .Bind(16, target)
+      .Bind(17, target)
+      .Bind(18, result.method)
+      .Bind(19, result.method)
+      .Bind(20, result.model)
+      .Bind(21, result.model)
+      .Bind(22, run_id);
   VITALS_RETURN_IF_ERROR(upd->Run());
   return txn->Commit();
 }

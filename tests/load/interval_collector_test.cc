@@ -105,3 +105,66 @@ TEST(IntervalSeries, CoarsensPairwiseBeyondTheCapAndKeepsTotals) {
 
 }  // namespace
 }  // namespace vitals
+
+namespace vitals {
+namespace {
+
+// The answers of a drain shorter than one interval fold into the last planned interval, which
+// then lasts until the run's end: no 4 ms interval whose one answer reads as 250 req/s.
+TEST(IntervalCollectorPartial, ShortDrainFoldsIntoTheLastPlannedInterval) {
+  LoadPlan plan({Stage{"a", 3 * kSec, 10, 10}});
+  IntervalCollector col(plan, {""}, kSec, Config());
+  col.Add(Cell(0, 0, 0, 10, 1000));
+  col.Add(Cell(1, 0, 0, 10, 1000));
+  col.Add(Cell(2, 0, 0, 9, 1000));
+  // Every worker is past the plan's end: still, interval 2 waits for the final emit.
+  auto early = col.Emit(/*frontier=*/4, false, 0);
+  ASSERT_EQ(early.size(), 2u);
+  EXPECT_DOUBLE_EQ(early[1].start_s, 1.0);
+  col.Add(Cell(3, 0, 0, 1, 1000));  // one answer 4 ms after the plan's end
+  auto out = col.Emit(INT64_MAX, /*final=*/true, 3 * kSec + 4'000'000);
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_DOUBLE_EQ(out[0].start_s, 2.0);
+  EXPECT_DOUBLE_EQ(out[0].length_s, 1.004);
+  EXPECT_EQ(out[0].requests, 10u);
+  EXPECT_EQ(out[0].latency_corrected.TotalCount(), 10);
+  EXPECT_DOUBLE_EQ(double(out[0].requests) / out[0].length_s, 10 / 1.004);
+}
+
+TEST(IntervalCollectorPartial, NoDrainAnswersKeepsTheFullLength) {
+  LoadPlan plan({Stage{"a", 2 * kSec, 10, 10}});
+  IntervalCollector col(plan, {""}, kSec, Config());
+  col.Add(Cell(1, 0, 0, 10, 1000));
+  auto out = col.Emit(INT64_MAX, true, 2 * kSec + 300'000'000);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_DOUBLE_EQ(out[1].length_s, 1.0);
+  EXPECT_EQ(out[1].requests, 10u);
+}
+
+TEST(IntervalCollectorPartial, LongDrainKeepsItsOwnIntervalsWithTheirRealLength) {
+  LoadPlan plan({Stage{"a", 2 * kSec, 10, 10}});
+  IntervalCollector col(plan, {""}, kSec, Config());
+  col.Add(Cell(1, 0, 0, 10, 1000));
+  col.Add(Cell(3, 0, 0, 3, 1000));  // timeouts 1.5 s after the plan
+  auto out = col.Emit(INT64_MAX, true, 3 * kSec + kSec / 2);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_DOUBLE_EQ(out[1].length_s, 1.0);
+  EXPECT_EQ(out[1].requests, 10u);
+  EXPECT_DOUBLE_EQ(out[3].start_s, 3.0);
+  EXPECT_DOUBLE_EQ(out[3].length_s, 0.5);
+  EXPECT_DOUBLE_EQ(double(out[3].requests) / out[3].length_s, 6.0);
+}
+
+TEST(IntervalCollectorPartial, InterruptedRunsLastIntervalEndsAtTheInterruption) {
+  LoadPlan plan({Stage{"a", 30 * kSec, 10, 10}});
+  IntervalCollector col(plan, {""}, kSec, Config());
+  col.Add(Cell(0, 0, 0, 10, 1000));
+  col.Add(Cell(1, 0, 0, 5, 1000));
+  auto out = col.Emit(INT64_MAX, true, kSec + kSec / 4);
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_DOUBLE_EQ(out[1].length_s, 0.25);
+  EXPECT_DOUBLE_EQ(double(out[1].requests) / out[1].length_s, 20.0);
+}
+
+}  // namespace
+}  // namespace vitals

@@ -110,7 +110,7 @@ TEST(FormatTest, TextGroupsBySeverityThenLimitedErrorsSummary) {
   size_t error = text.find("could not check: postgres: postgres://app:***@127.0.0.1:5432/app");
   size_t summary = text.find(
       "summary: 2 findings: 1 critical, 1 warning (P1 1, P3 1); checked host; "
-      "1 limited; could not check postgres\n");
+      "1 limited (host: pressure stall information); could not check postgres\n");
   ASSERT_NE(p1, std::string::npos) << text;
   ASSERT_NE(p3, std::string::npos) << text;
   ASSERT_NE(limited, std::string::npos) << text;
@@ -150,6 +150,30 @@ TEST(FormatTest, CatalogListsEveryShippedRule) {
   EXPECT_EQ(j["rules"].size(), total);
   EXPECT_THAT(FormatCatalog(*catalog, OutputFormat::kMarkdown),
               HasSubstr("| `host.cpu.busy` | host | `host.cpu` |"));
+}
+
+}  // namespace
+}  // namespace vitals
+
+namespace vitals {
+namespace {
+
+TEST(FormatLimited, SummaryNamesEveryLimitedFact) {
+  CheckReport r;
+  r.components = {"prometheus", "host"};
+  r.limited = {{"prometheus",
+                "http golden signals (latency, errors, throughput): no HTTP request metrics in "
+                "the source (looked for ...)"},
+               {"host",
+                "CPU utilisation, swap activity, disk utilisation, network errors and TCP "
+                "retransmits need two samples; /x holds one"}};
+  const std::string text = FormatReportText(r, false);
+  EXPECT_THAT(text, ::testing::HasSubstr(
+                        "; 2 limited (prometheus: http golden signals (latency, errors, "
+                        "throughput), host: CPU utilisation, swap activity, disk utilisation, "
+                        "network...)\n"));
+  EXPECT_EQ(LimitedFact("pg_stat_statements: extension not installed"), "pg_stat_statements");
+  EXPECT_EQ(LimitedFact("SLOWLOG GET refused (NOPERM)"), "SLOWLOG GET refused (NOPERM)");
 }
 
 }  // namespace

@@ -1,12 +1,16 @@
-// Reading hand-written YAML files strictly, for scenario files (and any later config file):
-// every error names the file, line, column and field, and says what was expected.
+// Reading hand-written YAML files strictly (scenario files, gate policies, any later config
+// file): every error names the file, line, column and field, and says what was expected.
 //
-// Internal to the load layer (namespace detail).  Nodes are borrowed.  Errors are returned as
-// Status; like any yaml-cpp access these calls could still throw YAML::Exception on a broken
-// tree, so the entry point (ParseScenario) catches it.
+// In core so that every layer that reads a config file (load/ for scenarios, gate/ for
+// policies) uses the same messages without depending on another.  HTTP-specific readers
+// (headers) live with their layer (load/yaml_headers.h).  Namespace detail: a helper for
+// parsers, not a public API.  Nodes are borrowed.  Errors are returned as Status; like any
+// yaml-cpp access these calls could still throw YAML::Exception on a broken tree, so each
+// parser's entry point catches it.
 // Thread-safety: YamlReader is immutable after construction.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,7 +18,6 @@
 #include <yaml-cpp/yaml.h>
 
 #include "core/status.h"
-#include "load/http_request.h"
 
 namespace vitals::detail {
 
@@ -47,8 +50,6 @@ class YamlReader {
   // A phase or request name: non-empty, no ',' '{' '}' and no surrounding spaces, so that a
   // threshold scope {phase:NAME} can refer to it.
   Result<std::string> Name(const YAML::Node& n, std::string_view field) const;
-  // A mapping of header names to values, each checked with ParseHeaderFlag.
-  Result<std::vector<HttpHeader>> Headers(const YAML::Node& n, std::string_view field) const;
 
  private:
   std::string file_;

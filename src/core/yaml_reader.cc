@@ -1,4 +1,4 @@
-#include "load/yaml_reader.h"
+#include "core/yaml_reader.h"
 
 #include <algorithm>
 #include <cctype>
@@ -6,9 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "core/closest_match.h"
+#include "core/redact.h"
 #include "core/units.h"
-#include "load/thresholds.h"
-#include "net/url.h"
 
 namespace vitals::detail {
 
@@ -51,7 +51,7 @@ Status YamlReader::Keys(const YAML::Node& n, std::string_view field,
       return Err(key, field, fmt::format("duplicate key '{}'; keep one", k));
     }
     if (std::find(allowed.begin(), allowed.end(), k) != allowed.end()) continue;
-    std::string near = detail::ClosestMatch(k, allowed);
+    std::string near = ClosestMatch(k, allowed);
     return Err(key, field,
                fmt::format("unknown key '{}'{} (allowed: {})", k,
                            near.empty() ? "" : fmt::format("; did you mean '{}'?", near),
@@ -107,39 +107,6 @@ Result<std::string> YamlReader::Name(const YAML::Node& n, std::string_view field
                            DescribeNode(n)));
   }
   return s;
-}
-
-Result<std::vector<HttpHeader>> YamlReader::Headers(const YAML::Node& n,
-                                                    std::string_view field) const {
-  std::vector<HttpHeader> out;
-  if (!n.IsMap()) {
-    return Err(n, field,
-               "expected a mapping of header names to values, e.g. {Accept: "
-               "application/json}, got " +
-                   DescribeNode(n));
-  }
-  std::set<std::string> seen;
-  for (const auto& kv : n) {
-    if (!kv.first.IsScalar()) return Err(kv.first, field, "expected a header name");
-    const std::string& name = kv.first.Scalar();
-    const std::string sub = fmt::format("{}.{}", field, name);
-    if (!seen.insert(AsciiLower(name)).second) {
-      return Err(kv.first, sub, "header given twice; keep one");
-    }
-    if (!kv.second.IsScalar() && !kv.second.IsNull()) {
-      return Err(kv.second, sub,
-                 "expected a header value (a string), got " + DescribeNode(kv.second));
-    }
-    const std::string value = kv.second.IsScalar() ? kv.second.Scalar() : "";
-    Result<HttpHeader> h = name.find(':') != std::string::npos
-                               ? Result<HttpHeader>(Status::InvalidArgument("':' in the name"))
-                               : ParseHeaderFlag(name + ": " + value);
-    if (!h.ok()) {
-      return Err(kv.first, sub, fmt::format("invalid header: {}", h.status().message()));
-    }
-    out.push_back(std::move(*h));
-  }
-  return out;
 }
 
 YAML::Node KeyNode(const YAML::Node& map, std::string_view key) {
