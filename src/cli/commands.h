@@ -24,5 +24,6 @@ int RunCompare(int argc, char** argv);
 int RunGate(int argc, char** argv);
 int RunHistory(int argc, char** argv);
 int RunQuery(int argc, char** argv);
+int RunWatch(int argc, char** argv);
 
 }  // namespace vitals::cli
