@@ -16,6 +16,8 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/duet.h"
+#include "cli/load_metrics.h"
+#include "cli/metrics_listener.h"
 #include "cli/progress_line.h"
 #include "cli/run_outputs.h"
 #include "core/units.h"
@@ -165,6 +167,11 @@ int RunLoad(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--json", json_out, "write the result JSON to FILE ('-' for stdout)");
   app.add_option("--csv", csv_out, "write the per-interval time series to FILE as CSV");
+  std::string metrics_listen;
+  app.add_option("--metrics-listen", metrics_listen,
+                 "serve the generator's own /metrics here while it runs (requests, errors, "
+                 "in-flight, latency histogram), e.g. 127.0.0.1:9464")
+      ->type_name("ADDR");
   app.add_option("--hlog", hlog_out,
                  "write per-interval HdrHistogram V2 log lines (.hlog, microseconds) to FILE");
   app.add_option("--junit", junit_out, "write the threshold verdicts to FILE as JUnit XML");
@@ -290,6 +297,10 @@ int RunLoad(int argc, char** argv) {
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
     std::signal(SIGPIPE, SIG_IGN);
+    if (!metrics_listen.empty()) {
+      return ReportError(cmd,
+                         Status::InvalidArgument("--metrics-listen is not available with --duet"));
+    }
     return RunDuetLoad(std::move(o), DuetArgs{duet_url, oo, quiet, json_out}, &g_stop);
   }
   auto outputs_or = RunOutputs::Open(oo, &o);
@@ -299,8 +310,28 @@ int RunLoad(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
+  LoadMetrics metrics;
+  std::unique_ptr<MetricsListener> listener;
+  if (!metrics_listen.empty()) {
+    auto l = MetricsListener::Start(metrics_listen, [&metrics] { return metrics.Page(); });
+    if (!l.ok()) {
+      outputs.Fail(l.status().message());
+      return ReportError(cmd, Status::InvalidArgument("--metrics-listen " + metrics_listen + ": " +
+                                                      l.status().message()));
+    }
+    listener = std::move(*l);
+    std::fprintf(stderr, "vitals load: serving %s\n", listener->url().c_str());
+    auto sink = o.on_interval;
+    o.on_interval = [&metrics, sink](const std::vector<IntervalSample>& s) {
+      metrics.ObserveIntervals(s);
+      return sink ? sink(s) : Status::Ok();
+    };
+  }
   ProgressLine progress(stderr, quiet);
-  auto result = RunLoad(o, &g_stop, [&](const Progress& p) { progress.Update(p); });
+  auto result = RunLoad(o, &g_stop, [&](const Progress& p) {
+    progress.Update(p);
+    metrics.ObserveProgress(p);
+  });
   progress.Done();
   if (!result.ok()) {
     outputs.Fail(result.status().message());
