@@ -131,10 +131,28 @@ CREATE TABLE run_noise (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 4: alert state changes seen while a run was going (`vitals load --watch-rules`),
+// one row per change, in time order.
+constexpr const char* kV4 = R"sql(
+CREATE TABLE run_alerts (
+  run_id           TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq              INTEGER NOT NULL,
+  t_unix_ms        INTEGER NOT NULL,
+  alert            TEXT NOT NULL,
+  from_state       TEXT NOT NULL,
+  to_state         TEXT NOT NULL,
+  labels_json      TEXT NOT NULL,
+  annotations_json TEXT NOT NULL,
+  value            REAL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
     {3, "generator noise per interval", kV3},
+    {4, "alert state changes during a run", kV4},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

@@ -88,14 +88,15 @@ TEST(StoreNoise, MigratesAVersionTwoStoreKeepingItsRuns) {
   {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(db, "DROP TABLE run_noise; PRAGMA user_version = 2;", nullptr, nullptr,
-                           nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db, "DROP TABLE run_noise; DROP TABLE run_alerts; PRAGMA user_version = 2;",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK);
     sqlite3_close(db);
   }
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
-  EXPECT_EQ(*store->SchemaVersion(), 3);
+  EXPECT_EQ(*store->SchemaVersion(), detail::LatestSchemaVersion());
   auto run = store->GetRun(id);
   ASSERT_TRUE(run.ok()) << run.status().ToString();
   EXPECT_TRUE(run->noise.empty());  // an old run has no noise figures: "not measured"
