@@ -74,6 +74,13 @@ TEST(LoadWatch, StallingTargetFiresTheAlertStoresItAndFailsTheThreshold) {
       << err;
   EXPECT_THAT(html, HasSubstr("class=\"band alert\""));
   EXPECT_THAT(html, HasSubstr("firing: TargetStalls"));
+  EXPECT_THAT(html, HasSubstr("<h2>Alerts during the run</h2>"));
+  std::string md;
+  ASSERT_EQ(RunVitals({"report", "latest", "--store", store, "--format", "markdown"}, &md, &err), 0)
+      << err;
+  EXPECT_THAT(md, HasSubstr("### Alerts during the run ("));
+  EXPECT_THAT(md, HasSubstr("- **TargetStalls** `{code=\"200\""));
+  EXPECT_THAT(md, HasSubstr("severity=\"page\"}` fired at "));
   fs::remove_all(dir);
 }
 
