@@ -37,7 +37,7 @@ function(vitals_integration_tests)
   endif()
   add_executable(integration_tests ${srcs})
   target_include_directories(integration_tests PRIVATE ${CMAKE_SOURCE_DIR}/src ${CMAKE_SOURCE_DIR}/tests)
-  target_link_libraries(integration_tests PRIVATE vitals_gate vitals_stats vitals_report vitals_store vitals_rules
+  target_link_libraries(integration_tests PRIVATE vitals_gate vitals_stats vitals_report vitals_store vitals_rules vitals_alerting
     vitals_collect vitals_target vitals_load vitals_net vitals_core
     GTest::gtest GTest::gmock GTest::gtest_main)
   target_compile_definitions(integration_tests PRIVATE

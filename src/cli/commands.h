@@ -27,5 +27,6 @@ int RunGate(int argc, char** argv);
 int RunHistory(int argc, char** argv);
 int RunQuery(int argc, char** argv);
 int RunIncident(int argc, char** argv);
+int RunWatch(int argc, char** argv);
 
 }  // namespace vitals::cli

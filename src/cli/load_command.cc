@@ -16,7 +16,11 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/duet.h"
+#include "cli/load_metrics.h"
+#include "cli/load_watch.h"
+#include "cli/metrics_listener.h"
 #include "cli/progress_line.h"
+#include "cli/prom_flags.h"
 #include "cli/run_outputs.h"
 #include "core/units.h"
 #include "load/engine.h"
@@ -171,6 +175,25 @@ int RunLoad(int argc, char** argv) {
       ->capture_default_str();
   app.add_option("--json", json_out, "write the result JSON to FILE ('-' for stdout)");
   app.add_option("--csv", csv_out, "write the per-interval time series to FILE as CSV");
+  std::string metrics_listen, watch_interval = "5s";
+  LoadWatchOptions watch_opts;
+  PromFlags prom_flags;
+  app.add_option("--watch-rules", watch_opts.rule_files,
+                 "Prometheus alert rule files to evaluate while the load runs (needs "
+                 "--prometheus); their state changes are stored with the run, printed in the "
+                 "summary and counted by the alerts_firing threshold")
+      ->type_name("FILE");
+  app.add_option("--prometheus", watch_opts.prometheus,
+                 "--watch-rules: a Prometheus server, or /metrics endpoints vitals scrapes")
+      ->type_name("URL");
+  app.add_option("--watch-interval", watch_interval,
+                 "--watch-rules: evaluation interval of groups without their own (default 5s)")
+      ->type_name("DURATION");
+  AddPromFlags(app, &prom_flags);
+  app.add_option("--metrics-listen", metrics_listen,
+                 "serve the generator's own /metrics here while it runs (requests, errors, "
+                 "in-flight, latency histogram), e.g. 127.0.0.1:9464")
+      ->type_name("ADDR");
   app.add_option("--hlog", hlog_out,
                  "write per-interval HdrHistogram V2 log lines (.hlog, microseconds) to FILE");
   app.add_option("--junit", junit_out, "write the threshold verdicts to FILE as JUnit XML");
@@ -266,6 +289,19 @@ int RunLoad(int argc, char** argv) {
     }
     o.thresholds.push_back(std::move(t).value());
   }
+  bool wants_alerts = false;
+  for (const auto& t : o.thresholds) wants_alerts |= t.metric == ThresholdMetric::kAlertsFiring;
+  if (wants_alerts && watch_opts.rule_files.empty()) {
+    return ReportError(cmd,
+                       Status::InvalidArgument(
+                           "--threshold alerts_firing needs --watch-rules FILE --prometheus URL "
+                           "(the alert rules to watch during the run)"));
+  }
+  if (watch_opts.rule_files.empty() != watch_opts.prometheus.empty()) {
+    return ReportError(cmd, Status::InvalidArgument(
+                                "--watch-rules and --prometheus go together: the rules, and where "
+                                "their metrics are (a Prometheus server or /metrics endpoints)"));
+  }
   // VITALS_TAGS (k=v,k=v): tags a wrapper adds to every run it starts (vitals gate --rerun).
   if (const char* env_tags = std::getenv("VITALS_TAGS"); env_tags && *env_tags) {
     std::string all = env_tags;
@@ -300,6 +336,10 @@ int RunLoad(int argc, char** argv) {
     std::signal(SIGINT, OnSignal);
     std::signal(SIGTERM, OnSignal);
     std::signal(SIGPIPE, SIG_IGN);
+    if (!metrics_listen.empty()) {
+      return ReportError(cmd,
+                         Status::InvalidArgument("--metrics-listen is not available with --duet"));
+    }
     return RunDuetLoad(std::move(o), DuetArgs{duet_url, oo, quiet, json_out}, &g_stop);
   }
   auto outputs_or = RunOutputs::Open(oo, &o);
@@ -309,16 +349,78 @@ int RunLoad(int argc, char** argv) {
   std::signal(SIGINT, OnSignal);
   std::signal(SIGTERM, OnSignal);
   std::signal(SIGPIPE, SIG_IGN);
+  LoadMetrics metrics;
+  std::unique_ptr<MetricsListener> listener;
+  if (!metrics_listen.empty()) {
+    auto l = MetricsListener::Start(metrics_listen, [&metrics] { return metrics.Page(); });
+    if (!l.ok()) {
+      outputs.Fail(l.status().message());
+      return ReportError(cmd, Status::InvalidArgument("--metrics-listen " + metrics_listen + ": " +
+                                                      l.status().message()));
+    }
+    listener = std::move(*l);
+    std::fprintf(stderr, "vitals load: serving %s\n", listener->url().c_str());
+    auto sink = o.on_interval;
+    o.on_interval = [&metrics, sink](const std::vector<IntervalSample>& s) {
+      metrics.ObserveIntervals(s);
+      return sink ? sink(s) : Status::Ok();
+    };
+  }
+  std::unique_ptr<LoadWatch> watch;
+  if (!watch_opts.rule_files.empty()) {
+    int64_t scrape_ns = 0;
+    auto popts = ResolvePromFlags(prom_flags, &scrape_ns);
+    auto every = ParseDurationNs(watch_interval);
+    Status bad = !popts.ok() ? popts.status()
+                 : (!every.ok() || *every < 100'000'000)
+                     ? Status::InvalidArgument("--watch-interval " + watch_interval +
+                                               ": expected a duration of at least 100ms, e.g. 5s")
+                     : Status::Ok();
+    if (bad.ok()) {
+      watch_opts.eval_interval_ms = *every / 1'000'000;
+      auto w = LoadWatch::Start(watch_opts, *popts, scrape_ns / 1'000'000);
+      if (w.ok()) {
+        watch = std::move(*w);
+        if (!quiet) {
+          std::fprintf(stderr, "vitals load: watching alert rules against %s\n",
+                       watch->Describe().c_str());
+        }
+      } else {
+        bad = w.status();
+      }
+    }
+    if (!bad.ok()) {
+      outputs.Fail(bad.message());
+      return ReportError(cmd, bad);
+    }
+  }
   ProgressLine progress(stderr, quiet);
-  auto result = RunLoad(o, &g_stop, [&](const Progress& p) { progress.Update(p); });
+  auto result = RunLoad(o, &g_stop, [&](const Progress& p) {
+    progress.Update(p);
+    metrics.ObserveProgress(p);
+  });
   progress.Done();
   if (!result.ok()) {
     outputs.Fail(result.status().message());
     return ReportError(cmd, result.status());
   }
+  std::vector<alerting::AlertTransition> alerts;
+  if (watch) {
+    alerts = watch->Stop();
+    result->alerts_firing = CountFired(alerts);
+    if (Status st = outputs.AddAlerts(ToStoredAlerts(alerts)); !st.ok()) {
+      std::fprintf(stderr, "vitals load: storing the alerts: %s\n", st.message().c_str());
+    }
+  }
   std::vector<ThresholdVerdict> verdicts;
   Status stored = outputs.Finish(o, &*result, &verdicts);
   std::fputs(FormatLoadSummary(*result).c_str(), stdout);
+  if (watch) {
+    std::string text = FormatRunAlerts(alerts, result->started_unix_ms);
+    std::fputs(text.empty() ? "\nAlerts during the run: none\n" : text.c_str(), stdout);
+    for (const auto& e : watch->errors())
+      std::fprintf(stderr, "vitals load: watch: %s\n", e.c_str());
+  }
   if (!result->aborted_by.empty()) {
     std::printf("\nAborted early by an abort_on_fail threshold: %s\n", result->aborted_by.c_str());
   }

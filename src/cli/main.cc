@@ -23,6 +23,8 @@ const Command kCommands[] = {
      vitals::cli::RunCheck},
     {"query", "ask PromQL of a Prometheus server or of /metrics endpoints vitals scrapes",
      vitals::cli::RunQuery},
+    {"watch", "the users' Prometheus alert rules: live (--rules), lint (--check), tests (--test)",
+     vitals::cli::RunWatch},
     {"runs", "list, show and delete stored runs (the embedded store, ./.vitals/vitals.db)",
      vitals::cli::RunRuns},
     {"report", "render a stored run as HTML, Markdown, JSON or text", vitals::cli::RunReport},

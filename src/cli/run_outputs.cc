@@ -256,6 +256,11 @@ Status RunOutputs::Finish(const LoadOptions& load, LoadResult* result,
   return store_->CompleteRun(run_id_, *result, result->thresholds_json, result->verdict);
 }
 
+Status RunOutputs::AddAlerts(const std::vector<StoredAlert>& alerts) {
+  if (!store_ || alerts.empty()) return Status::Ok();
+  return store_->AddAlerts(run_id_, alerts);
+}
+
 void RunOutputs::Fail(const std::string& reason) {
   if (store_) (void)store_->MarkFailed(run_id_, reason);
 }

@@ -51,6 +51,9 @@ class RunOutputs {
   // closes the files.  `verdicts` receives the threshold verdicts even when storing fails.
   Status Finish(const LoadOptions& load, LoadResult* result,
                 std::vector<ThresholdVerdict>* verdicts);
+  // Appends alert state changes (vitals load --watch-rules) to the stored run; a no-op
+  // without a store.
+  Status AddAlerts(const std::vector<StoredAlert>& alerts);
   // The run could not finish: marks it failed in the store.
   void Fail(const std::string& reason);
 

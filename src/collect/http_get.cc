@@ -65,13 +65,17 @@ std::string UrlEncodeForm(const std::vector<std::pair<std::string, std::string>>
   return out;
 }
 
-Result<HttpResponse> HttpGet(const std::string& url, const HttpGetOptions& options) {
+namespace {
+
+// One request: a GET, or a POST of *post_body.
+Result<HttpResponse> Perform(const std::string& url, const HttpGetOptions& options,
+                             const std::string* post_body) {
   InitCurl();
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Status::Internal("curl_easy_init failed");
   // The query string of an API call can be long; name the path only.
   std::string shown = RedactSecrets(url.substr(0, url.find('?')));
-  std::string where = "GET " + shown;
+  std::string where = (post_body ? "POST " : "GET ") + shown;
 
   Body body;
   body.max_bytes = static_cast<size_t>(options.max_body_bytes);
@@ -105,6 +109,10 @@ Result<HttpResponse> HttpGet(const std::string& url, const HttpGetOptions& optio
   curl_easy_setopt(c, CURLOPT_ERRORBUFFER, errbuf);
   curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, WriteBody);
   curl_easy_setopt(c, CURLOPT_WRITEDATA, &body);
+  if (post_body != nullptr) {
+    curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(post_body->size()));
+    curl_easy_setopt(c, CURLOPT_POSTFIELDS, post_body->c_str());
+  }
 
   CURLcode rc = curl_easy_perform(c);
   if (body.too_large || rc == CURLE_FILESIZE_EXCEEDED) {
@@ -128,6 +136,17 @@ Result<HttpResponse> HttpGet(const std::string& url, const HttpGetOptions& optio
   if (ct) r.content_type = ct;
   r.body = std::move(body.data);
   return r;
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpGet(const std::string& url, const HttpGetOptions& options) {
+  return Perform(url, options, nullptr);
+}
+
+Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
+                              const HttpGetOptions& options) {
+  return Perform(url, options, &body);
 }
 
 }  // namespace vitals

@@ -1,4 +1,5 @@
-// One HTTP GET with libcurl, for the Prometheus scraper and API client.
+// One HTTP GET (or POST) with libcurl, for the Prometheus scraper and API client
+// and for notifying Alertmanager.
 //
 // Bounded: a connect+transfer timeout and a body size limit (a larger body
 // is an error, never an OOM); gzip is accepted and decoded; at most 3
@@ -44,6 +45,12 @@ struct HttpResponse {
 // are kUnavailable for connection failures, timeouts and oversized bodies,
 // each message starting "GET <redacted url>: ".
 Result<HttpResponse> HttpGet(const std::string& url, const HttpGetOptions& options);
+
+// POSTs `body` to `url` (set the Content-Type in options.headers), with the
+// same bounds and errors as HttpGet ("POST <redacted url>: ...").  Used to
+// notify Alertmanager.
+Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
+                              const HttpGetOptions& options);
 
 // A short, printable excerpt of a body for an error message.
 std::string BodySnippet(const std::string& body, size_t max = 120);

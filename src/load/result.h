@@ -64,6 +64,9 @@ struct LoadResult {
   double rate_asked = 0;  // mean planned rate (open model), 0 for closed
   double rate_achieved = 0;
   uint64_t late_sends = 0;
+  // Alerts that reached "firing" while `vitals load --watch-rules` evaluated the users' alert
+  // rules during the run (set by the caller; 0 when not watched).
+  uint64_t alerts_firing = 0;
   uint64_t dropped = 0;
   uint64_t connections_opened = 0;
   uint64_t connections_failed = 0;

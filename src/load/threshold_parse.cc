@@ -14,6 +14,7 @@ namespace {
 
 constexpr std::string_view kMetricList =
     "p(N), avg, med, min, max, error_rate, rate, requests, errors, dropped, late_sends, "
+    "alerts_firing, "
     "status_NNN or status_Nxx";
 constexpr std::string_view kOpList = "<, <=, >, >=, == or !=";
 
@@ -116,6 +117,7 @@ class Parser {
         {"errors", ThresholdMetric::kErrors},
         {"dropped", ThresholdMetric::kDropped},
         {"late_sends", ThresholdMetric::kLateSends},
+        {"alerts_firing", ThresholdMetric::kAlertsFiring},
     };
     for (const auto& [name, metric] : kNames) {
       if (id == name) {
@@ -339,7 +341,8 @@ class Parser {
     }
     const bool status =
         t_.metric == ThresholdMetric::kStatusCode || t_.metric == ThresholdMetric::kStatusClass;
-    const bool late = t_.metric == ThresholdMetric::kLateSends;
+    const bool late =
+        t_.metric == ThresholdMetric::kLateSends || t_.metric == ThresholdMetric::kAlertsFiring;
     if ((status || late) && (!t_.phase.empty() || !t_.request.empty())) {
       return Error(scope_at_,
                    fmt::format("{} is counted for the whole run only; remove the scope", name));
@@ -391,6 +394,8 @@ std::string ThresholdMetricName(const Threshold& t) {
       return "dropped";
     case ThresholdMetric::kLateSends:
       return "late_sends";
+    case ThresholdMetric::kAlertsFiring:
+      return "alerts_firing";
     case ThresholdMetric::kStatusCode:
       return fmt::format("status_{}", t.status);
     case ThresholdMetric::kStatusClass:

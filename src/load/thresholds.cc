@@ -33,6 +33,7 @@ struct Aggregate {
   const Histogram* latency = nullptr;
   uint64_t dropped = 0;
   uint64_t late_sends = 0;
+  uint64_t alerts_firing = 0;
   uint64_t status = 0;  // responses matching status_NNN / status_Nxx
 };
 
@@ -68,6 +69,8 @@ std::optional<double> MetricValue(const Threshold& t, const Aggregate& a) {
       return double(a.dropped);
     case ThresholdMetric::kLateSends:
       return double(a.late_sends);
+    case ThresholdMetric::kAlertsFiring:
+      return double(a.alerts_firing);
     default:
       return double(a.status);
   }
@@ -419,6 +422,7 @@ ThresholdVerdict Evaluate(const Threshold& t, const LoadResult& r) {
     a.latency = t.uncorrected ? &r.latency_uncorrected : &r.latency_corrected;
     a.dropped = r.dropped;
     a.late_sends = r.late_sends;
+    a.alerts_firing = r.alerts_firing;
     a.status = StatusCount(t, r);
     return FromAggregate(t, a);
   }

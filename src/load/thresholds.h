@@ -11,6 +11,8 @@
 //              | rate                                       achieved req/s, VALUE a number
 //              | requests | errors | dropped | late_sends   counts, VALUE a number
 //              | status_NNN | status_Nxx                    responses with that status (class)
+//              | alerts_firing                              alerts that fired during the run
+//                                                           (vitals load --watch-rules)
 //   SCOPE     := "{" ITEM ("," ITEM)* "}"   ITEM := phase:NAME | request:NAME | uncorrected
 //   OP        := < | <= | > | >= | == | !=
 //   WINDOW    := a duration (10s, 1m): the threshold must hold in every sliding window
@@ -19,7 +21,7 @@
 //
 // Which data a threshold can read (checked by ParseThreshold, so a threshold that could never be
 // evaluated is a parse error, not a silent pass):
-//   * status_*, late_sends: whole run only (no scope, no window).
+//   * status_*, late_sends, alerts_firing: whole run only (no scope, no window).
 //   * dropped: whole run or {phase:...}; no request scope, no window.
 //   * everything else: any scope, with or without a window.
 //
@@ -53,6 +55,8 @@ enum class ThresholdMetric {
   kLateSends,    // open model: requests sent after their due time
   kStatusCode,   // responses with exactly this status (status_503)
   kStatusClass,  // responses in this class (status_5xx)
+  // Alerts that reached firing while the run was watched (vitals load --watch-rules).
+  kAlertsFiring,
 };
 
 enum class ThresholdOp { kLt, kLe, kGt, kGe, kEq, kNe };

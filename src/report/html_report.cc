@@ -121,6 +121,24 @@ std::string Thresholds(const ReportData& d) {
   return out;
 }
 
+// Where alerts fired during the run (vitals load --watch-rules); nothing when none did.
+std::string Alerts(const ReportData& d) {
+  if (d.alert_spans.empty()) return "";
+  std::string out =
+      "<section id=\"alerts\">\n<h2>Alerts during the run</h2>\n<div class=\"scroll\"><table>"
+      "<thead><tr><th>alert</th><th>labels</th><th>fired at</th><th>until</th></tr></thead>"
+      "<tbody>\n";
+  for (const AlertSpan& a : d.alert_spans) {
+    out += fmt::format(
+        "<tr><td><span class=\"badge bad\">{}</span></td><td><code>{}</code></td>"
+        "<td>{:.1f} s</td><td>{}</td></tr>\n",
+        E(a.alert), E(a.labels), a.start_s,
+        a.resolved ? fmt::format("{:.1f} s", a.end_s) : "still firing at the end");
+  }
+  out += "</tbody></table></div>\n</section>\n";
+  return out;
+}
+
 std::string Findings(const ReportData& d) {
   std::string out = "<section id=\"findings\">\n<h2>Findings</h2>\n";
   if (d.findings_json.empty()) {
@@ -330,6 +348,7 @@ std::string RenderHtmlReport(const ReportData& d) {
   out += KeyFigures(d);
   out += Thresholds(d);
   out += Findings(d);
+  out += Alerts(d);
   out += Charts(d);
   out += LatencyTable(d);
   out += Phases(d);

@@ -130,6 +130,18 @@ void StatusCodes(const ReportData& d, std::string* out) {
   *out += "\n";
 }
 
+void Alerts(const ReportData& d, std::string* out) {
+  if (d.alert_spans.empty()) return;
+  *out += fmt::format("### Alerts during the run ({})\n\n", d.alert_spans.size());
+  for (const AlertSpan& a : d.alert_spans) {
+    *out += fmt::format("- **{}** {} fired at {:.1f} s, {}\n", C(a.alert),
+                        MarkdownCode(a.labels, false), a.start_s,
+                        a.resolved ? fmt::format("resolved at {:.1f} s", a.end_s)
+                                   : std::string("still firing at the end"));
+  }
+  *out += "\n";
+}
+
 void Findings(const ReportData& d, std::string* out) {
   if (d.findings_json.empty()) return;
   *out += fmt::format("### Findings ({})\n\n", d.findings.size());
@@ -180,6 +192,7 @@ std::string RenderMarkdownReport(const ReportData& d) {
   Thresholds(d, &out);
   StatusCodes(d, &out);
   Findings(d, &out);
+  Alerts(d, &out);
   Environment(d, &out);
   for (const std::string& w : d.warnings) out += "> note: " + MarkdownText(w) + "\n";
   while (out.size() >= 2 && out[out.size() - 1] == '\n' && out[out.size() - 2] == '\n') {

@@ -62,6 +62,9 @@ Chart LatencyOverTimeChart(const ReportData& d) {
   c.title = "Latency over time (corrected solid, uncorrected dashed)";
   c.x = TimeAxis(d);
   c.bands = PhaseBands(d);
+  for (const AlertSpan& a : d.alert_spans) {
+    c.bands.push_back({a.start_s, a.end_s, "firing: " + a.alert + " " + a.labels, true});
+  }
   bool uncorrected = !d.timeline.empty();
   double lo = INFINITY, hi = 0;
   for (const TimelinePoint& p : d.timeline) {

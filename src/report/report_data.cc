@@ -259,7 +259,40 @@ ReportData MakeReportData(const StoredRun& run) {
   d.phase_spans = ComputePhaseSpans(d.timeline, d.result.phases);
   d.thresholds = ParseThresholds(run.thresholds_json, &d.warnings);
   d.findings = ParseFindings(run.findings_json, &d.warnings);
+  double end_s = d.timeline.empty() ? d.result.duration_s
+                                    : d.timeline.back().start_s + d.timeline.back().length_s;
+  d.alert_spans = ComputeAlertSpans(run.alerts, d.info.started_unix_ms, end_s);
   return d;
+}
+
+std::vector<AlertSpan> ComputeAlertSpans(const std::vector<StoredAlert>& alerts,
+                                         int64_t run_start_ms, double end_s) {
+  std::vector<AlertSpan> out;
+  std::map<std::string, size_t> open;  // alert + labels -> index in out
+  for (const StoredAlert& a : alerts) {
+    std::string labels;
+    const nlohmann::json j = nlohmann::json::parse(a.labels_json, nullptr, false);
+    if (j.is_object()) {
+      for (const auto& [k, v] : j.items()) {
+        if (k == "alertname" || !v.is_string()) continue;
+        labels += (labels.empty() ? "" : ", ") + k + "=\"" + v.get<std::string>() + "\"";
+      }
+    }
+    labels = "{" + labels + "}";
+    const std::string key = a.alert + labels;
+    const double t = double(a.t_unix_ms - run_start_ms) / 1000.0;
+    if (a.to == "firing") {
+      open[key] = out.size();
+      out.push_back({a.alert, labels, std::max(0.0, t), end_s, false});
+    } else if (a.from == "firing") {
+      if (auto it = open.find(key); it != open.end()) {
+        out[it->second].end_s = std::max(out[it->second].start_s, t);
+        out[it->second].resolved = true;
+        open.erase(it);
+      }
+    }
+  }
+  return out;
 }
 
 Result<ReportData> LoadReportData(Store& store, const std::string& name) {

@@ -42,6 +42,14 @@ struct PhaseSpan {
   double start_s = 0, end_s = 0;
 };
 
+// Where an alert was firing during the run (vitals load --watch-rules), in seconds from the
+// run start; an alert still firing at the end runs to the end of the timeline.
+struct AlertSpan {
+  std::string alert, labels;  // labels as {a="b", ...} without alertname
+  double start_s = 0, end_s = 0;
+  bool resolved = false;
+};
+
 // One request name's totals (scenarios with named requests).
 struct RequestRow {
   std::string name;
@@ -67,7 +75,8 @@ struct ReportData {
   // formatted as `vitals load` printed it.
   std::vector<ThresholdVerdict> thresholds;
   std::vector<ReportFinding> findings;
-  std::string findings_json;  // as stored; "" when none
+  std::vector<AlertSpan> alert_spans;  // in firing order
+  std::string findings_json;           // as stored; "" when none
   // Set when a stored document could not be read (shown in the report, never fatal).
   std::vector<std::string> warnings;
 
@@ -113,6 +122,10 @@ std::vector<ReportFinding> ParseFindings(const std::string& findings_json,
 // "< 500ms" for a verdict: the operator and limit as the threshold's unit is written, from
 // its expression; "" when the expression no longer parses.
 std::string ThresholdLimitText(const ThresholdVerdict& v);
+
+// The firing spans of stored alert state changes; `end_s` closes those still firing.
+std::vector<AlertSpan> ComputeAlertSpans(const std::vector<StoredAlert>& alerts,
+                                         int64_t run_start_ms, double end_s);
 
 std::vector<PhaseSpan> ComputePhaseSpans(const std::vector<TimelinePoint>& timeline,
                                          const std::vector<PhaseResult>& phases);

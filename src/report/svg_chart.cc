@@ -138,6 +138,8 @@ figure.chart svg.plot { width: 100%; height: auto; display: block; font-size: 12
 .plot .band-label { font-size: 11px; fill: #5a636c; }
 .plot .marker line { stroke: #b03a2e; stroke-width: 1; stroke-dasharray: 2 2; }
 .plot .marker text { font-size: 10px; fill: #b03a2e; text-anchor: middle; }
+.plot .band.alert { fill: #f2b8b5; opacity: .45; }
+.plot .alert-label { font-size: 11px; fill: #a3261d; }
 .plot path.data { fill: none; stroke-width: 1.8; stroke-linejoin: round; }
 .plot path.area { stroke: none; opacity: .18; }
 .dashed { stroke-dasharray: 5 3; }
@@ -229,9 +231,10 @@ std::string RenderSvgChart(const Chart& c) {
     const double x0 = kLeft + std::clamp(xs.Map(b.x0), 0.0, 1.0) * kPlotW;
     const double x1 = kLeft + std::clamp(xs.Map(b.x1), 0.0, 1.0) * kPlotW;
     out += fmt::format(
-        "<rect class=\"band b{}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}</title>"
+        "<rect class=\"band {}\" x=\"{}\" y=\"{}\" width=\"{}\" height=\"{}\"><title>{}</title>"
         "</rect>\n",
-        i % 2, Num(x0), Num(kTop), Num(x1 - x0), Num(kPlotH), HtmlEscape(b.label));
+        b.alert ? std::string("alert") : fmt::format("b{}", i % 2), Num(x0), Num(kTop),
+        Num(x1 - x0), Num(kPlotH), HtmlEscape(b.label));
     // Labels only where they fit; the <title> tooltip names narrow bands.
     const size_t max_chars = size_t(std::max(0.0, (x1 - x0 - 6) / 6.5));
     if (max_chars >= 3) {
@@ -244,8 +247,9 @@ std::string RenderSvgChart(const Chart& c) {
         if (!label.empty() && static_cast<unsigned char>(label.back()) >= 0xC0) label.pop_back();
         label += "\xE2\x80\xA6";  // an ellipsis
       }
-      out += fmt::format("<text class=\"band-label\" x=\"{}\" y=\"{}\">{}</text>\n", Num(x0 + 4),
-                         Num(kTop - 8), HtmlEscape(label));
+      out += fmt::format("<text class=\"{}\" x=\"{}\" y=\"{}\">{}</text>\n",
+                         b.alert ? "alert-label" : "band-label", Num(x0 + 4),
+                         Num(b.alert ? kTop + 14 : kTop - 8), HtmlEscape(label));
     }
   }
   out += "</g>\n";

@@ -32,10 +32,12 @@ struct ChartSeries {
   std::vector<ChartPoint> points;  // in x order
 };
 
-// A labelled span of the x axis drawn behind the data (a load phase).
+// A labelled span of the x axis drawn behind the data (a load phase), or, with `alert`, a
+// span where an alert was firing (drawn red, labelled below the phase labels).
 struct ChartBand {
   double x0 = 0, x1 = 0;
   std::string label;
+  bool alert = false;
 };
 
 // A vertical line at one x (an event on a time axis), tagged with a short text drawn above

@@ -202,12 +202,30 @@ UPDATE runs SET p50_us = NULL, p95_us = NULL, p99_us = NULL
   WHERE result_json IS NOT NULL AND json_extract(result_json, '$.latency_us.count') = 0;
 )sql";
 
+// Version 6: alert state changes seen while a run was going (`vitals load --watch-rules`),
+// one row per change, in time order.
+constexpr const char* kV6 = R"sql(
+CREATE TABLE run_alerts (
+  run_id           TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  seq              INTEGER NOT NULL,
+  t_unix_ms        INTEGER NOT NULL,
+  alert            TEXT NOT NULL,
+  from_state       TEXT NOT NULL,
+  to_state         TEXT NOT NULL,
+  labels_json      TEXT NOT NULL,
+  annotations_json TEXT NOT NULL,
+  value            REAL,
+  PRIMARY KEY (run_id, seq)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
     {3, "generator noise per interval", kV3},
     {4, "recorded checks and incident records", kV4},
     {5, "run status 'interrupted'; no latency is NULL", kV5},
+    {6, "alert state changes during a run", kV6},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

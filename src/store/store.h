@@ -128,6 +128,15 @@ struct IntervalSummary {
   double p50_us = 0, p90_us = 0, p95_us = 0, p99_us = 0, max_us = 0, mean_us = 0;  // corrected
 };
 
+// One alert state change seen during a run (`vitals load --watch-rules`; alerting/alert_state.h).
+struct StoredAlert {
+  int64_t t_unix_ms = 0;                                    // the rule evaluation time
+  std::string alert;                                        // the alerting rule's name
+  std::string from, to;                                     // "inactive" | "pending" | "firing"
+  std::string labels_json = "{}", annotations_json = "{}";  // JSON objects of strings
+  double value = 0;  // the expression's value (NaN stored as NULL)
+};
+
 struct StoredRun {
   RunInfo info;
   std::string config_json;      // "{}" when none was given
@@ -144,6 +153,8 @@ struct StoredRun {
   std::vector<NoiseInterval> noise;                 // always read, in time order
   // The findings document attached with SetFindings (redacted JSON text); "" when none.
   std::string findings_json;
+  // Alert state changes attached with AddAlerts, in time order.
+  std::vector<StoredAlert> alerts;
 };
 
 struct ReadOptions {
@@ -241,6 +252,11 @@ class Store {
   // RedactSecrets.  InvalidArgument (naming what is wrong) for text that is not such an
   // object; NotFound for an unknown run.  GetRun returns it as StoredRun::findings_json.
   Status SetFindings(const std::string& run_name, const std::string& findings_json);
+  // Appends alert state changes to the run `run_name` names (any status), after the ones
+  // already stored; labels and annotations are stored after RedactSecrets.  InvalidArgument
+  // when a labels/annotations text is not a JSON object; NotFound for an unknown run.
+  // GetRun returns them as StoredRun::alerts.
+  Status AddAlerts(const std::string& run_name, const std::vector<StoredAlert>& alerts);
 
   // ---- reading ----
   // Newest first.

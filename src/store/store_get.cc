@@ -151,6 +151,7 @@ Result<StoredRun> Store::GetRun(const std::string& name, const ReadOptions& opti
   VITALS_RETURN_IF_ERROR(ReadIntervals(db_, path_, options, &run));
   VITALS_RETURN_IF_ERROR(detail::ReadNoise(db_, path_, &run));
   VITALS_RETURN_IF_ERROR(detail::ReadFindings(db_, path_, &run));
+  VITALS_RETURN_IF_ERROR(detail::ReadAlerts(db_, path_, &run));
   return run;
 }
 

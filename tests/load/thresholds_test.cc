@@ -82,6 +82,7 @@ TEST(ThresholdParse, RatesAndCounts) {
   EXPECT_EQ(Parse("errors!=3").op, ThresholdOp::kNe);
   EXPECT_EQ(Parse("dropped==0").metric, ThresholdMetric::kDropped);
   EXPECT_EQ(Parse("late_sends<5").metric, ThresholdMetric::kLateSends);
+  EXPECT_EQ(Parse("alerts_firing==0").metric, ThresholdMetric::kAlertsFiring);
   EXPECT_EQ(Parse("errors>2").op, ThresholdOp::kGt);
 }
 
@@ -166,7 +167,7 @@ TEST(ThresholdParse, UnknownNamesSuggestTheClosest) {
   EXPECT_EQ(ParseError("avgg<5ms"),
             "threshold 'avgg<5ms': unknown metric 'avgg'; did you mean 'avg'? (expected p(N), "
             "avg, med, min, max, error_rate, rate, requests, errors, dropped, late_sends, "
-            "status_NNN or status_Nxx) at column 1");
+            "alerts_firing, status_NNN or status_Nxx) at column 1");
   EXPECT_NE(ParseError("eror_rate<1%").find("did you mean 'error_rate'?"), std::string::npos);
   EXPECT_NE(ParseError("http_req_duration<500ms").find("vitals names the statistic"),
             std::string::npos);
@@ -203,6 +204,10 @@ TEST(ThresholdParse, RefusesThresholdsThatCannotBeEvaluated) {
             "remove the scope at column 11");
   EXPECT_NE(ParseError("dropped{request:a}==0").find("not per request"), std::string::npos);
   EXPECT_NE(ParseError("late_sends<1 over 5s").find("remove 'over'"), std::string::npos);
+  EXPECT_NE(ParseError("alerts_firing==0 over 5s").find("remove 'over'"), std::string::npos);
+  EXPECT_NE(ParseError("alerts_firing{phase:a}==0")
+                .find("alerts_firing is counted for the whole run only"),
+            std::string::npos);
 }
 
 // ---- evaluation on hand-built results ----
@@ -224,6 +229,7 @@ LoadResult SampleRun() {
   r.duration_s = 10;
   r.dropped = 2;
   r.late_sends = 7;
+  r.alerts_firing = 2;
   r.status_codes = {{200, 990}, {404, 5}, {503, 5}};
   // 950 fast (10 ms) and 50 slow (600 ms) answers: p95 is fast, p96 is slow.
   r.latency_corrected = Hist({{10'000, 950}, {600'000, 50}});
@@ -299,6 +305,8 @@ TEST(ThresholdEvaluate, ErrorRateRateAndStatus) {
   EXPECT_TRUE(Evaluate(Parse("status_3xx==0"), r).ok);
   EXPECT_FALSE(Evaluate(Parse("dropped==0"), r).ok);
   EXPECT_TRUE(Evaluate(Parse("late_sends<=7"), r).ok);
+  EXPECT_FALSE(Evaluate(Parse("alerts_firing==0"), r).ok);
+  EXPECT_EQ(Evaluate(Parse("alerts_firing==0"), r).value, 2);
   EXPECT_TRUE(Evaluate(Parse("requests>=1000"), r).ok);
   EXPECT_TRUE(Evaluate(Parse("errors!=0"), r).ok);
 }

@@ -175,5 +175,30 @@ TEST(ReportData, FindingsAndBadDocumentsBecomeWarnings) {
   EXPECT_THAT(warnings, ElementsAre(HasSubstr("not a JSON array")));
 }
 
+TEST(ReportData, AlertSpansFromStoredChanges) {
+  auto change = [](int64_t t, const char* from, const char* to, const char* instance) {
+    StoredAlert a;
+    a.t_unix_ms = 1'700'000'000'000 + t;
+    a.alert = "TargetStalls";
+    a.from = from;
+    a.to = to;
+    a.labels_json = std::string(R"({"alertname":"TargetStalls","instance":")") + instance + "\"}";
+    return a;
+  };
+  const std::vector<StoredAlert> alerts = {
+      change(1'000, "inactive", "pending", "a"), change(2'000, "pending", "firing", "a"),
+      change(3'500, "inactive", "firing", "b"), change(6'000, "firing", "inactive", "a")};
+  const auto spans = ComputeAlertSpans(alerts, 1'700'000'000'000, 10.0);
+  ASSERT_EQ(spans.size(), 2u);
+  EXPECT_EQ(spans[0].alert, "TargetStalls");
+  EXPECT_EQ(spans[0].labels, "{instance=\"a\"}");
+  EXPECT_DOUBLE_EQ(spans[0].start_s, 2.0);
+  EXPECT_DOUBLE_EQ(spans[0].end_s, 6.0);
+  EXPECT_TRUE(spans[0].resolved);
+  EXPECT_DOUBLE_EQ(spans[1].start_s, 3.5);
+  EXPECT_DOUBLE_EQ(spans[1].end_s, 10.0);  // still firing at the end
+  EXPECT_FALSE(spans[1].resolved);
+}
+
 }  // namespace
 }  // namespace vitals

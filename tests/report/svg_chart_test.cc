@@ -164,5 +164,15 @@ TEST(CountPathPoints, CountsMoveAndLineCommands) {
   EXPECT_EQ(CountPathPoints("M1 2 L3 4 L5 6"), 3);
 }
 
+TEST(SvgChart, AlertBandsAreRedAndLabelledBelowThePhases) {
+  Chart c = TwoSeries();
+  c.bands.push_back({5, 8, "firing: TargetStalls", true});
+  const std::string svg = RenderSvgChart(c);
+  EXPECT_THAT(svg, HasSubstr("<rect class=\"band alert\""));
+  EXPECT_THAT(svg, HasSubstr("<title>firing: TargetStalls</title>"));
+  EXPECT_THAT(svg, HasSubstr("class=\"alert-label\""));
+  EXPECT_THAT(svg, HasSubstr("class=\"band b0\""));  // the phases keep their colours
+}
+
 }  // namespace
 }  // namespace vitals
