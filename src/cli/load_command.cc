@@ -66,6 +66,14 @@ Examples:
               --body @item.json --requests 10000 --json result.json
   vitals load http://127.0.0.1:8080/ --rate 500 -d 1m --threshold 'p(99)<50ms' \
               --tag commit=$(git rev-parse --short HEAD) --csv series.csv --hlog run.hlog
+  vitals load https://staging.example.test/ --resolve staging.example.test:443:127.0.0.1 \
+              --cacert ca.pem -c 100 -d 30s
+
+HTTPS: certificates are verified against the system CA store (or --cacert FILE); the URL's
+host is sent as SNI and must be named by the certificate.  Each worker resumes its last TLS
+session when it reconnects (--no-tls-resume measures full handshakes).  The summary shows
+a "tls handshake" row and counts full and resumed handshakes; a failed handshake is counted
+as tls_handshake with OpenSSL's reason.
 
 Exit codes: 0 ok, 1 runtime failure, 2 usage error, 99 a threshold failed.
 )";
@@ -134,6 +142,9 @@ int RunLoad(int argc, char** argv) {
   double rate = 0;
   uint64_t requests = 0;
   bool quiet = false, no_store = false;
+  std::string cacert, client_cert, client_key, tls_min = "1.2";
+  std::vector<std::string> resolve;
+  bool insecure = false, no_tls_resume = false;
   app.add_option("target", target,
                  "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md)")
       ->required();
@@ -173,6 +184,20 @@ int RunLoad(int argc, char** argv) {
   app.add_flag("--no-store", no_store, "do not record the run in the store");
   app.add_option("--tag", tags, "label the run, k=v (repeatable), e.g. commit=abc123");
   app.add_flag("-q,--quiet", quiet, "no live progress on stderr");
+  app.add_option("--cacert", cacert,
+                 "https: trust the CA certificates in FILE (PEM) instead of the system store");
+  app.add_flag("-k,--insecure", insecure,
+               "https: do not verify the server's certificate or name (prints a warning)");
+  app.add_option("--cert", client_cert, "https: client certificate FILE (PEM), with --key");
+  app.add_option("--key", client_key, "https: private key FILE (PEM) of --cert");
+  app.add_option("--tls-min", tls_min, "https: lowest TLS version to offer: 1.2 or 1.3")
+      ->capture_default_str();
+  app.add_flag("--no-tls-resume", no_tls_resume,
+               "https: a full handshake on every connection (default: resume the worker's "
+               "last session)");
+  app.add_option("--resolve", resolve,
+                 "HOST:PORT:ADDR: connect to ADDR for HOST:PORT, keeping HOST for the Host "
+                 "header, SNI and the certificate check (repeatable)");
   app.add_option("--duet", duet_url,
                  "also send the same schedule to URL_B at the same time (a second engine): "
                  "both runs share the machine's noise; compare them with `vitals compare "
@@ -185,6 +210,30 @@ int RunLoad(int argc, char** argv) {
   o.connections = connections;
   o.max_connections = max_connections;
   o.max_requests = requests;
+  if (tls_min != "1.2" && tls_min != "1.3") {
+    return ReportError(cmd,
+                       Status::InvalidArgument("--tls-min '" + tls_min + "': expected 1.2 or 1.3"));
+  }
+  o.tls.min_version = tls_min == "1.3" ? 13 : 12;
+  o.tls.ca_file = cacert;
+  o.tls.cert_file = client_cert;
+  o.tls.key_file = client_key;
+  o.tls.insecure = insecure;
+  o.tls.resume = !no_tls_resume;
+  o.resolve = resolve;
+  for (const std::string& r : resolve) {
+    if (auto parsed = ParseResolveOverride(r); !parsed.ok())
+      return ReportError(cmd, parsed.status());
+  }
+  if (insecure && !cacert.empty()) {
+    return ReportError(cmd, Status::InvalidArgument(
+                                "--insecure with --cacert: pick one (--cacert verifies against "
+                                "FILE, --insecure verifies nothing)"));
+  }
+  if (insecure) {
+    std::fputs("vitals load: warning: --insecure: the server's certificate is not verified\n",
+               stderr);
+  }
   auto tmo = DurationFlag("--timeout", timeout);
   if (!tmo.ok()) return ReportError(cmd, tmo.status());
   o.timeout_ns = *tmo;

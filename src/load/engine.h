@@ -62,7 +62,21 @@ struct LoadOptions {
   // Generator threads of the whole process when several engines run at once (duet mode), for
   // the generator CPU share; 0: `threads`.
   int process_threads = 0;
+  // https:// targets: verification (system CA store or ca_file, or insecure), client
+  // certificate, minimum version, session resumption, ALPN.  Ignored for http://.
+  TlsClientOptions tls;
+  // --resolve HOST:PORT:ADDR (curl's form): connect to ADDR whenever the target is HOST:PORT;
+  // the URL's host still goes into the Host header, SNI and the certificate check.
+  std::vector<std::string> resolve;
 };
+
+// Parses one --resolve entry; InvalidArgument names the entry and the expected form.
+struct ResolveOverride {
+  std::string host;
+  uint16_t port = 0;
+  std::string addr;  // IP literal (IPv6 with or without brackets)
+};
+Result<ResolveOverride> ParseResolveOverride(const std::string& text);
 
 struct Progress {
   double elapsed_s = 0;

@@ -11,12 +11,15 @@
 #include "load/http_response_parser.h"
 #include "net/event_loop.h"
 #include "net/socket.h"
+#include "net/tls_client.h"
+#include "net/transport.h"
 
 namespace vitals {
 
 struct Worker::Conn {
-  enum State : uint8_t { kClosed, kConnecting, kIdle, kBusy };
+  enum State : uint8_t { kClosed, kConnecting, kHandshaking, kIdle, kBusy };
   Fd fd;
+  Link link;  // the transport over fd (plain, or TLS once the handshake is done)
   ResponseParser parser;
   State state = kClosed;
   bool has_request = false;  // a request is assigned (busy, or waiting for the connect)
@@ -26,13 +29,14 @@ struct Worker::Conn {
   uint16_t req = 0;   // index into WorkerConfig::requests
   int phase = 0;
   uint32_t write_off = 0;
-  uint32_t index = 0;      // slot in conns_
-  uint32_t gen = 0;        // bumped on every open; stale events carry an old one
-  int64_t due_ns = 0;      // intended send time (from run start)
-  int64_t send_ns = 0;     // actual send time, or connect start while connecting
-  int64_t connect_ns = 0;  // connect start
-  int64_t retry_ns = 0;    // closed model: do not reopen before this (after a failure)
-  Conn* prev = nullptr;    // in-flight list, oldest first
+  uint32_t index = 0;        // slot in conns_
+  uint32_t gen = 0;          // bumped on every open; stale events carry an old one
+  int64_t due_ns = 0;        // intended send time (from run start)
+  int64_t send_ns = 0;       // actual send time, or connect start while connecting
+  int64_t connect_ns = 0;    // connect start
+  int64_t handshake_ns = 0;  // TLS handshake start (TCP connected)
+  int64_t retry_ns = 0;      // closed model: do not reopen before this (after a failure)
+  Conn* prev = nullptr;      // in-flight list, oldest first
   Conn* next = nullptr;
   Conn* next_free = nullptr;  // idle stack / closed stack
 };
@@ -95,6 +99,11 @@ class Worker::Impl {
 
   Status Run(int64_t start_ns) {
     start_ns_ = start_ns;
+    if (cfg_.tls) {
+      auto tls = TlsClient::Create(*cfg_.tls, cfg_.tls_server_name);
+      if (!tls.ok()) return tls.status();
+      tls_ = std::move(tls).value();
+    }
     auto loop = EventLoop::Create();
     if (!loop.ok()) return loop.status();
     loop_ = &*loop;
@@ -159,7 +168,10 @@ class Worker::Impl {
     }
     // Close everything; the OS would, but fds are a process-wide resource and
     // the engine may run again in the same process (tests).
-    for (auto& c : conns_) c.fd.Reset();
+    for (auto& c : conns_) {
+      c.link.Reset();
+      c.fd.Reset();
+    }
     Publish();
     HandOver(/*final=*/true);
     return Status::Ok();
@@ -324,6 +336,9 @@ class Worker::Impl {
       return false;
     }
     c->fd = std::move(fd).value();
+    c->link.Reset();
+    c->link.fd = c->fd.get();
+    c->link.io = &PlainTransport();
     c->state = Conn::kConnecting;
     c->connect_ns = now;
     ++c->gen;
@@ -384,27 +399,31 @@ class Worker::Impl {
   void WriteSome(Conn* c, int64_t now) {
     const std::string& req = *cfg_.requests[c->req].bytes;
     while (c->write_off < req.size()) {
-      ssize_t n = Sys().write(c->fd.get(), req.data() + c->write_off, req.size() - c->write_off);
-      if (n > 0) {
+      size_t n = 0;
+      IoStatus st =
+          c->link.io->write(c->link, req.data() + c->write_off, req.size() - c->write_off, &n);
+      if (st == IoStatus::kOk) {
         c->write_off += uint32_t(n);
         stats_.bytes_written += uint64_t(n);
         continue;
       }
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0 && errno == EAGAIN) {
-        if (!c->want_write) {
-          c->want_write = true;
-          (void)loop_->Modify(c->fd.get(), EPOLLIN | EPOLLOUT, Tag(c));
-        }
+      if (st == IoStatus::kRetry) {
+        // Plain sockets wait for writability; TLS may wait for a read (EPOLLIN is always on).
+        if (c->link.want_write) WantWrite(c, true);
         return;
       }
-      Fail(c, ClassifyErrno(n < 0 ? errno : EPIPE), now);
+      Fail(c, c->link.error, now);
       return;
     }
-    if (c->want_write) {
-      c->want_write = false;
-      (void)loop_->Modify(c->fd.get(), EPOLLIN, Tag(c));
-    }
+    WantWrite(c, false);
+  }
+
+  // Registers (or drops) interest in writability: only while a write would block or a
+  // handshake waits for it, so the request path makes no epoll_ctl calls.
+  void WantWrite(Conn* c, bool on) {
+    if (c->want_write == on) return;
+    c->want_write = on;
+    (void)loop_->Modify(c->fd.get(), on ? EPOLLIN | EPOLLOUT : EPOLLIN, Tag(c));
   }
 
   void Handle(Conn* c, uint32_t ev) {
@@ -425,24 +444,113 @@ class Worker::Impl {
         AfterFree(now);
         return;
       }
-      ++stats_.connections_opened;
       stats_.connect_time.Record((now - c->connect_ns) / 1000);
-      (void)loop_->Modify(c->fd.get(), EPOLLIN, Tag(c));
-      if (c->has_request) {
-        Send(c, now);
-      } else {
-        PushIdle(c);
-        AfterFree(now);
+      // Interest is EPOLLOUT while connecting: WantWrite(false) drops it.
+      c->want_write = true;
+      WantWrite(c, false);
+      if (tls_) {
+        StartHandshake(c, now);
+        return;
       }
+      Connected(c, now);
       return;
     }
-    if ((ev & EPOLLOUT) && c->state == Conn::kBusy && c->want_write) WriteSome(c, now);
+    if (c->state == Conn::kHandshaking) {
+      ContinueHandshake(c, now);
+      return;
+    }
+    if ((ev & EPOLLOUT) && c->state == Conn::kBusy && c->want_write) {
+      WriteSome(c, now);
+      if (c->state == Conn::kClosed) return;  // the write failed and closed it
+      // A TLS read that needed a write waits here too.
+      if (c->link.ssl) ev |= EPOLLIN;
+    }
     if (ev & (EPOLLIN | EPOLLHUP | EPOLLERR)) ReadSome(c, now);
+  }
+
+  // The connection is ready for requests (TCP connected, TLS handshake done).
+  void Connected(Conn* c, int64_t now) {
+    ++stats_.connections_opened;
+    if (c->has_request) {
+      Send(c, now);
+    } else {
+      PushIdle(c);
+      AfterFree(now);
+    }
+  }
+
+  // ---- TLS handshake ----------------------------------------------------------
+  void StartHandshake(Conn* c, int64_t now) {
+    c->state = Conn::kHandshaking;
+    c->handshake_ns = now;
+    if (Status st = tls_->Attach(c->link); !st.ok()) {
+      HandshakeFailed(c, st.message(), now);
+      return;
+    }
+    ContinueHandshake(c, now);
+  }
+
+  void ContinueHandshake(Conn* c, int64_t now) {
+    std::string message;
+    switch (tls_->Handshake(c->link, &message)) {
+      case HandshakeStatus::kRetry:
+        WantWrite(c, c->link.want_write);
+        return;
+      case HandshakeStatus::kError:
+        HandshakeFailed(c, message, now);
+        return;
+      case HandshakeStatus::kDone:
+        break;
+    }
+    WantWrite(c, false);
+    stats_.tls_handshake.Record(std::max<int64_t>((now - c->handshake_ns) / 1000, 1));
+    if (TlsClient::Resumed(c->link)) {
+      ++stats_.tls_resumed;
+    } else {
+      ++stats_.tls_full;
+    }
+    Connected(c, now);
+  }
+
+  // Like a failed connect: the connection never became usable; its request (if any) fails
+  // as tls_handshake, and the reason is kept for the summary.
+  void HandshakeFailed(Conn* c, const std::string& message, int64_t now) {
+    auto& detail = stats_.net_error_detail[size_t(NetError::kTlsHandshake)];
+    if (detail.empty()) detail = message;
+    ++stats_.connect_failed;
+    ++stats_.net_errors[size_t(NetError::kTlsHandshake)];
+    loop_->Remove(c->fd.get());
+    c->link.Reset();
+    c->fd.Reset();
+    c->want_write = false;
+    if (c->has_request) {
+      InflightRemove(c);
+      --busy_;
+      c->has_request = false;
+      CountRequestFailure(c->phase, c->req, now);
+    }
+    c->retry_ns = now + kRetryDelayNs;
+    PushClosed(c);
+    AfterFree(now);
   }
 
   void ReadSome(Conn* c, int64_t now) {
     for (;;) {
-      ssize_t n = Sys().read(c->fd.get(), buf_.data(), buf_.size());
+      size_t got = 0;
+      const IoStatus io = c->link.io->read(c->link, buf_.data(), buf_.size(), &got);
+      if (io == IoStatus::kRetry) {
+        if (c->link.want_write) WantWrite(c, true);
+        return;
+      }
+      if (io == IoStatus::kError) {
+        if (c->state == Conn::kBusy) {
+          Fail(c, c->link.error, now);
+        } else {
+          Close(c, now);
+        }
+        return;
+      }
+      const ssize_t n = ssize_t(got);
       if (n > 0) {
         stats_.bytes_read += uint64_t(n);
         if (c->state != Conn::kBusy) {
@@ -472,7 +580,8 @@ class Worker::Impl {
           Complete(c, now, c->parser.keep_alive());
           return;
         }
-        if (size_t(n) < buf_.size()) return;  // drained; level-triggered epoll will tell us more
+        // Drained (level-triggered epoll will tell us more), unless TLS holds decoded bytes.
+        if (size_t(n) < buf_.size() && !c->link.io->pending(c->link)) return;
         continue;
       }
       if (n == 0) {
@@ -489,14 +598,6 @@ class Worker::Impl {
         }
         return;
       }
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) return;
-      if (c->state == Conn::kBusy) {
-        Fail(c, ClassifyErrno(errno), now);
-      } else {
-        Close(c, now);
-      }
-      return;
     }
   }
 
@@ -692,6 +793,7 @@ class Worker::Impl {
   void Close(Conn* c, int64_t now) {
     if (c->fd.valid()) {
       loop_->Remove(c->fd.get());
+      c->link.Reset();
       c->fd.Reset();
     }
     c->want_write = false;
@@ -718,6 +820,7 @@ class Worker::Impl {
   LoadStats& stats_;
   WorkerProgress& progress_;
   EventLoop* loop_ = nullptr;
+  std::unique_ptr<TlsClient> tls_;  // https only
   std::vector<Conn> conns_;
   std::vector<char> buf_;
   Conn* idle_ = nullptr;

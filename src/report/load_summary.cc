@@ -52,6 +52,9 @@ std::string FormatLoadSummary(const LoadResult& r) {
                      r.error_rate * 100, r.late_sends, r.dropped);
   out += fmt::format("  connections opened {}, failed {}, max in flight {}\n", r.connections_opened,
                      r.connections_failed, r.max_inflight);
+  if (r.tls || r.tls_full + r.tls_resumed > 0) {
+    out += fmt::format("  tls handshakes {} full, {} resumed\n", r.tls_full, r.tls_resumed);
+  }
   out += "  " + FormatEnvironmentLine(SummarizeNoise(r.noise), r.noise_note) + "\n";
   out += "\n";
   out += fmt::format("  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency", "p50",
@@ -59,6 +62,7 @@ std::string FormatLoadSummary(const LoadResult& r) {
   out += Row(r.model == "open" ? "corrected" : "total", r.latency_corrected);
   if (r.model == "open") out += Row("uncorrected", r.latency_uncorrected);
   out += Row("connect", r.connect_time);
+  if (r.tls || r.tls_handshake.TotalCount() > 0) out += Row("tls handshake", r.tls_handshake);
   out += Row("first byte", r.ttfb);
   if (r.model == "open") out += Row("send lag", r.send_lag);
   if (!r.status_codes.empty()) {
@@ -70,6 +74,7 @@ std::string FormatLoadSummary(const LoadResult& r) {
     out += "  errors by kind:";
     for (const auto& [kind, n] : r.errors_by_kind) out += fmt::format(" {}={}", kind, n);
     out += "\n";
+    for (const auto& [kind, text] : r.error_details) out += fmt::format("    {}: {}\n", kind, text);
   }
   if (r.phases.size() > 1) {
     out += fmt::format("\n  {:<12} {:>9} {:>8} {:>9} {:>9} {:>9}\n", "phase", "requests", "errors",
