@@ -44,6 +44,11 @@ Models:
                     within --timeout) are counted, never hidden, and nothing is discarded
                     as warm-up.
 
+Pipelining (--pipeline N, closed model): each connection writes N requests in one batch
+and matches the answers in order; the next batch leaves when the last answer arrives (as
+wrk's pipeline script does).  Refused with --rate: an open-model request leaves at its own
+due time, and one queued behind another's answer would have no honest send time.
+
 Scenario files (docs/scenario.md, examples/scenarios/): weighted requests, phases with
 their own model and a ramp from start to end level, thresholds with abort_on_fail.
   vitals load examples/scenarios/ramp.yaml
@@ -138,7 +143,7 @@ int RunLoad(int argc, char** argv) {
   std::string store_flag, csv_out, hlog_out, junit_out, interval = "1s", duet_url;
   std::vector<std::string> headers, tags, threshold_flags;
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  int connections = 50, max_connections = 0;
+  int connections = 50, max_connections = 0, pipeline = 1;
   double rate = 0;
   uint64_t requests = 0;
   bool quiet = false, no_store = false;
@@ -184,6 +189,10 @@ int RunLoad(int argc, char** argv) {
   app.add_flag("--no-store", no_store, "do not record the run in the store");
   app.add_option("--tag", tags, "label the run, k=v (repeatable), e.g. commit=abc123");
   app.add_flag("-q,--quiet", quiet, "no live progress on stderr");
+  app.add_option("--pipeline", pipeline,
+                 "closed model: N requests written back to back per connection, answered in "
+                 "order, each timed from its batch's send (not with --rate: see below)")
+      ->capture_default_str();
   app.add_option("--cacert", cacert,
                  "https: trust the CA certificates in FILE (PEM) instead of the system store");
   app.add_flag("-k,--insecure", insecure,
@@ -210,6 +219,7 @@ int RunLoad(int argc, char** argv) {
   o.connections = connections;
   o.max_connections = max_connections;
   o.max_requests = requests;
+  o.pipeline = pipeline;
   if (tls_min != "1.2" && tls_min != "1.3") {
     return ReportError(cmd,
                        Status::InvalidArgument("--tls-min '" + tls_min + "': expected 1.2 or 1.3"));

@@ -30,6 +30,9 @@ Status Validate(const LoadOptions& o) {
                                                o.max_connections, o.connections));
   }
   if (o.timeout_ns <= 0) return Status::InvalidArgument("--timeout must be > 0");
+  if (o.pipeline < 1 || o.pipeline > 1024) {
+    return Status::InvalidArgument(fmt::format("--pipeline {}: expected 1..1024", o.pipeline));
+  }
   if (o.interval_ns < 100'000'000) {
     return Status::InvalidArgument("--interval must be at least 100ms");
   }
@@ -300,6 +303,13 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   }
 
   LoadPlan plan(options.stages, options.model);
+  if (options.pipeline > 1 && plan.HasOpenStage()) {
+    return Status::InvalidArgument(fmt::format(
+        "--pipeline {} needs the closed model (--connections, no --rate or open phases): in the "
+        "open model every request leaves at its own due time on a free connection, and one "
+        "queued behind another's answer would have no honest send time",
+        options.pipeline));
+  }
   const int threads = options.threads;
   const int max_conns_total =
       options.max_connections ? options.max_connections : options.connections;
@@ -343,6 +353,7 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     wc.interval_ns = options.interval_ns;
     wc.interval_histogram = interval_config;
     wc.stop = &run_stop;
+    wc.pipeline = options.pipeline;
     if (mix.tls) {
       wc.tls = options.tls;
       wc.tls_server_name = mix.host;
@@ -442,6 +453,7 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   const bool interrupted = run_stop.load();
   LoadResult r = Summarize(options, plan, merged, started_unix_ms, wall_s, interrupted);
   r.tls = mix.tls;
+  r.pipeline = options.pipeline;
   r.intervals = series.Take();
   r.noise = std::move(noise_series);
   if (!noise.probe_error().empty()) {

@@ -40,9 +40,13 @@ struct LoadOptions {
   LoadModel model = LoadModel::kClosed;  // for stages that do not set their own
   std::vector<Stage> stages;             // rate (open) or connections (closed) per stage
   int threads = 1;
-  int connections = 50;       // closed: the level when stages are not given; open: pre-opened
-  int max_connections = 0;    // open model cap (0: same as connections)
-  uint64_t max_requests = 0;  // stop after this many requests (0: no cap)
+  int connections = 50;  // closed: the level when stages are not given; open: pre-opened
+  // Closed model: requests written back to back per connection, answered in order (1..1024;
+  // > 1 is refused with open stages: a request queued behind another's answer has no honest
+  // send time of its own).
+  int pipeline = 1;
+  int max_connections = 0;              // open model cap (0: same as connections)
+  uint64_t max_requests = 0;            // stop after this many requests (0: no cap)
   int64_t timeout_ns = 10'000'000'000;  // per request (and drop deadline in the open model)
   int64_t interval_ns = 1'000'000'000;  // reporting interval (>= 100 ms)
   std::vector<std::pair<std::string, std::string>> tags;

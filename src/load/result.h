@@ -48,6 +48,7 @@ struct LoadResult {
   int threads = 0;
   int connections = 0;
   int max_connections = 0;
+  int pipeline = 1;  // requests written back to back per connection (closed model)
   int64_t started_unix_ms = 0;
   double duration_s = 0;  // wall time from the first send to the last answer
   double planned_s = 0;

@@ -101,11 +101,9 @@ std::string ToJson(const LoadResult& r, int indent) {
     j["tls_handshake_us"] = LatencyJson(r.tls_handshake);
     j["tls_handshakes"] = {{"full", r.tls_full}, {"resumed", r.tls_resumed}};
   }
-  j["connections"] = {{"asked", r.connections},
-                      {"max", r.max_connections},
-                      {"opened", r.connections_opened},
-                      {"failed", r.connections_failed},
-                      {"max_inflight", r.max_inflight}};
+  j["connections"] = {{"asked", r.connections},         {"max", r.max_connections},
+                      {"opened", r.connections_opened}, {"failed", r.connections_failed},
+                      {"max_inflight", r.max_inflight}, {"pipeline", r.pipeline}};
   nlohmann::json codes = nlohmann::json::object();
   for (const auto& [code, n] : r.status_codes) codes[std::to_string(code)] = n;
   j["status_codes"] = codes;

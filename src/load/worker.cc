@@ -39,6 +39,19 @@ struct Worker::Conn {
   Conn* prev = nullptr;      // in-flight list, oldest first
   Conn* next = nullptr;
   Conn* next_free = nullptr;  // idle stack / closed stack
+  // In flight on this connection: 1, or the unanswered part of a pipelined batch.
+  uint16_t outstanding = 0;
+  uint16_t lane = 0;  // the lane it is listed in while in flight (its first request's)
+  // Pipelining: the batch (slots[head] is being parsed; req/phase/due_ns mirror it) and its
+  // bytes.  Empty when not pipelining.
+  struct Slot {
+    int64_t due_ns;
+    int phase;
+    uint16_t req;
+  };
+  std::vector<Slot> slots;
+  size_t head = 0;
+  std::string batch;
 };
 
 namespace {
@@ -205,7 +218,8 @@ class Worker::Impl {
   // In-flight requests are kept per request of the mix (a lane), each lane ordered by send
   // time, so the oldest of a lane is the first to time out whatever the lanes' timeouts.
   void InflightPush(Conn* c) {
-    Lane& l = lanes_[c->req];
+    c->lane = c->req;
+    Lane& l = lanes_[c->lane];
     c->prev = l.tail;
     c->next = nullptr;
     if (l.tail)
@@ -213,11 +227,11 @@ class Worker::Impl {
     else
       l.head = c;
     l.tail = c;
-    ++inflight_;
+    inflight_ += c->outstanding;
     stats_.max_inflight = std::max<uint64_t>(stats_.max_inflight, inflight_);
   }
   void InflightRemove(Conn* c) {
-    Lane& l = lanes_[c->req];
+    Lane& l = lanes_[c->lane];
     if (c->prev)
       c->prev->next = c->next;
     else
@@ -227,7 +241,7 @@ class Worker::Impl {
     else
       l.tail = c->prev;
     c->prev = c->next = nullptr;
-    --inflight_;
+    inflight_ -= c->outstanding;
   }
 
   // ---- scheduling ---------------------------------------------------------
@@ -369,6 +383,8 @@ class Worker::Impl {
     c->phase = cfg_.plan->StageAt(due);
     ++sent_;
     ++busy_;
+    c->outstanding = 1;
+    if (!open && cfg_.pipeline > 1) FillBatch(c);
     if (c->state == Conn::kConnecting) {
       c->send_ns = c->connect_ns;
       InflightPush(c);
@@ -397,7 +413,7 @@ class Worker::Impl {
   }
 
   void WriteSome(Conn* c, int64_t now) {
-    const std::string& req = *cfg_.requests[c->req].bytes;
+    const std::string& req = c->slots.empty() ? *cfg_.requests[c->req].bytes : c->batch;
     while (c->write_off < req.size()) {
       size_t n = 0;
       IoStatus st =
@@ -439,6 +455,7 @@ class Worker::Impl {
           --busy_;
           c->has_request = false;
           CountRequestFailure(c->phase, c->req, now);  // the errno is counted by ConnectFailed
+          FailRest(c, NetError::kNone, now);
         }
         ConnectFailed(c, err, now);
         AfterFree(now);
@@ -528,6 +545,7 @@ class Worker::Impl {
       --busy_;
       c->has_request = false;
       CountRequestFailure(c->phase, c->req, now);
+      FailRest(c, NetError::kNone, now);
     }
     c->retry_ns = now + kRetryDelayNs;
     PushClosed(c);
@@ -563,16 +581,27 @@ class Worker::Impl {
           c->first_byte = true;
           stats_.ttfb.Record((now - c->send_ns) / 1000);
         }
-        size_t used = c->parser.Feed(buf_.data(), size_t(n));
-        auto st = c->parser.state();
-        if (st == ResponseParser::State::kError) {
-          FailParse(c, c->parser.error(), now);
-          return;
-        }
-        if (st == ResponseParser::State::kComplete) {
-          if (used < size_t(n)) {
-            // Trailing bytes after a complete response: we never pipeline, so
-            // this is a protocol violation; count it and drop the connection.
+        const char* data = buf_.data();
+        size_t left = size_t(n);
+        for (;;) {
+          const size_t used = c->parser.Feed(data, left);
+          const auto st = c->parser.state();
+          if (st == ResponseParser::State::kError) {
+            FailParse(c, c->parser.error(), now);
+            return;
+          }
+          if (st != ResponseParser::State::kComplete) break;
+          if (c->outstanding > 1 && c->parser.keep_alive()) {
+            // Pipelined: the next answer belongs to the next request of the batch.
+            CompleteHead(c, now);
+            data += used;
+            left -= used;
+            if (left == 0) break;  // the rest of the batch is still on its way
+            continue;
+          }
+          if (used < left) {
+            // Trailing bytes after the last expected response: a protocol violation; count
+            // it and drop the connection.
             Complete(c, now, /*reuse=*/false);
             ++stats_.parse_errors[size_t(ResponseParser::Error::kUnexpectedData)];
             return;
@@ -602,10 +631,79 @@ class Worker::Impl {
   }
 
   // ---- outcomes -------------------------------------------------------------
+  // The answer of a pipelined batch's head arrived; the connection stays in flight for the
+  // rest of the batch and the parser moves to the next request.
+  void CompleteHead(Conn* c, int64_t now) {
+    RecordCompletion(c, now);
+    --c->outstanding;
+    --inflight_;
+    const Conn::Slot& next = c->slots[++c->head];
+    c->req = next.req;
+    c->phase = next.phase;
+    c->due_ns = next.due_ns;
+    c->parser.Reset(cfg_.requests[c->req].no_body);
+  }
+
   void Complete(Conn* c, int64_t now, bool reuse) {
     InflightRemove(c);
     --busy_;
     c->has_request = false;
+    RecordCompletion(c, now);
+    // A server that closes in the middle of a batch leaves the rest unanswered.
+    FailRest(c, NetError::kClosed, now);
+    if (!reuse) {
+      Close(c, now);
+      return;
+    }
+    if (has_closed_ && !c->open && sending_ && busy_ < ClosedTargetCached(now) &&
+        (!has_open_ || cfg_.plan->ModelAt(now) == LoadModel::kClosed)) {
+      ++busy_;
+      ++sent_;
+      c->has_request = true;
+      c->due_ns = now;
+      c->req = PickRequest(closed_seq_++);
+      c->phase = cfg_.plan->StageAt(now);
+      c->outstanding = 1;
+      if (cfg_.pipeline > 1) FillBatch(c);
+      InflightPush(c);
+      Send(c, now);
+      return;
+    }
+    PushIdle(c);
+    AfterFree(now);
+  }
+
+  // Pipelining: the request just assigned to c plus up to pipeline - 1 more of the closed
+  // model's sequence (within --requests), written as one batch.
+  void FillBatch(Conn* c) {
+    c->slots.clear();
+    c->head = 0;
+    c->slots.push_back(Conn::Slot{c->due_ns, c->phase, c->req});
+    c->batch = *cfg_.requests[c->req].bytes;
+    while (int(c->slots.size()) < cfg_.pipeline &&
+           !(cfg_.max_requests > 0 && sent_ >= cfg_.max_requests)) {
+      const uint16_t r = PickRequest(closed_seq_++);
+      c->slots.push_back(Conn::Slot{c->due_ns, c->phase, r});
+      c->batch += *cfg_.requests[r].bytes;
+      ++sent_;
+    }
+    c->outstanding = uint16_t(c->slots.size());
+  }
+
+  // Fails the requests of c's batch after its head (never answered), and forgets the batch.
+  // `e` == kNone: counted as failed requests only (the cause is counted elsewhere).
+  void FailRest(Conn* c, NetError e, int64_t now) {
+    if (c->slots.empty()) return;
+    for (size_t i = c->head + 1; i < c->slots.size(); ++i) {
+      CountRequestFailure(c->slots[i].phase, c->slots[i].req, now);
+      if (e != NetError::kNone) ++stats_.net_errors[size_t(e)];
+    }
+    c->slots.clear();
+    c->head = 0;
+    c->outstanding = 0;
+  }
+
+  void RecordCompletion(Conn* c, int64_t now) {
     int status = c->parser.status();
     ++stats_.completed;
     if (status >= 0 && status < int(stats_.status.size())) ++stats_.status[size_t(status)];
@@ -628,24 +726,6 @@ class Worker::Impl {
     if (error) ++cell.errors;
     cell.uncorrected->Record(uncorrected_us);
     cell.corrected->Record(corrected_us);
-    if (!reuse) {
-      Close(c, now);
-      return;
-    }
-    if (has_closed_ && !c->open && sending_ && busy_ < ClosedTargetCached(now) &&
-        (!has_open_ || cfg_.plan->ModelAt(now) == LoadModel::kClosed)) {
-      ++busy_;
-      ++sent_;
-      c->has_request = true;
-      c->due_ns = now;
-      c->req = PickRequest(closed_seq_++);
-      c->phase = cfg_.plan->StageAt(now);
-      InflightPush(c);
-      Send(c, now);
-      return;
-    }
-    PushIdle(c);
-    AfterFree(now);
   }
 
   // The closed-model level changes slowly; recompute it at most once a tick.
@@ -775,6 +855,7 @@ class Worker::Impl {
       --busy_;
       c->has_request = false;
       RecordFailure(c->phase, c->req, e, now);
+      FailRest(c, e, now);
     }
     Close(c, now);
   }
@@ -786,6 +867,7 @@ class Worker::Impl {
       c->has_request = false;
       CountRequestFailure(c->phase, c->req, now);
       ++stats_.parse_errors[std::min<size_t>(size_t(e), stats_.parse_errors.size() - 1)];
+      FailRest(c, NetError::kClosed, now);
     }
     Close(c, now);
   }

@@ -18,6 +18,10 @@
 // with OpenSSL's reason kept in LoadStats::net_error_detail.  Reads and writes go through the
 // connection's Transport (net/transport.h), so the request path is the same for both.
 //
+// Pipelining (closed model, WorkerConfig::pipeline > 1): a connection that gets a request takes
+// up to `pipeline` of them, writes them in one batch, and parses the answers in order; each
+// latency counts from the batch's send.  A failure fails every unanswered request of the batch.
+//
 // Intervals: each completion (or failure) is also counted in the cell (phase of
 // its intended send, request of the mix) of the reporting interval holding its
 // completion time; finished intervals are handed to the engine under a mutex
@@ -78,7 +82,10 @@ struct WorkerConfig {
   // so that the shares of all workers add up (index/count of workers).
   int worker_index = 0;
   int worker_count = 1;
-  int connections = 1;        // opened at start
+  int connections = 1;  // opened at start
+  // Closed model: requests written back to back per connection and answered in order
+  // (--pipeline); 1 = one request at a time.  The engine refuses > 1 with open stages.
+  int pipeline = 1;
   int max_connections = 1;    // upper bound (open model grows up to it)
   uint64_t max_requests = 0;  // 0 = unlimited; this worker's share
   sockaddr_storage addr{};

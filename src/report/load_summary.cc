@@ -44,7 +44,8 @@ std::string FormatLoadSummary(const LoadResult& r) {
     out += fmt::format("  model open: {:.1f} req/s asked, {} threads, {} connections (max {})\n",
                        r.rate_asked, r.threads, r.connections, r.max_connections);
   } else {
-    out += fmt::format("  model closed: {} connections, {} threads\n", r.connections, r.threads);
+    out += fmt::format("  model closed: {} connections{}, {} threads\n", r.connections,
+                       r.pipeline > 1 ? fmt::format(", pipeline {}", r.pipeline) : "", r.threads);
   }
   out += fmt::format("  duration {:.2f}s{}   requests {}   achieved {:.1f} req/s\n", r.duration_s,
                      r.interrupted ? " (interrupted)" : "", r.requests, r.rate_achieved);
