@@ -232,7 +232,7 @@ TEST(LoadTlsTarget, OpenModelTellsTheTruthAboutStallsOverHttps) {
   EXPECT_EQ(j["tls_handshake_us"]["count"].get<uint64_t>(), 50u);
 }
 
-TEST(LoadTlsTarget, ExpiredCertificateFailsAndTls13MinimumIsNegotiated) {
+TEST(LoadTlsTarget, ExpiredCertificateIsRefusedWithTls13Minimum) {
   CertSpec ca_spec;
   ca_spec.common_name = "integration CA";
   ca_spec.is_ca = true;
