@@ -6,6 +6,10 @@
 #                      VITALS_TEST_PGBOUNCER_APP_DSN (the postgres database through it,
 #                      transaction pooling, pool_size 2); needs start_postgres first
 #   start_redis  -> VITALS_TEST_REDIS_URL
+#   start_nginx_tls -> VITALS_TEST_NGINX_TLS_URL (TLS 1.2/1.3, certificate for localhost and
+#                      127.0.0.1 signed by a CA made here: VITALS_TEST_TLS_DIR/ca.pem),
+#                      VITALS_TEST_NGINX_MTLS_URL (same, and a client certificate is required:
+#                      VITALS_TEST_TLS_DIR/client.pem + client.key, signed by the same CA)
 # Every server binds 127.0.0.1 only.
 VITALS_SRV_DIR="${VITALS_SRV_DIR:-$(mktemp -d /tmp/vitals-srv.XXXXXX)}"
 VITALS_SRV_PIDS=()
@@ -26,6 +30,7 @@ stop_servers() {
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$VITALS_PG_DATA" -m immediate stop >/dev/null 2>&1 || true
   fi
   [ -f "$VITALS_SRV_DIR/nginx.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx.pid")" 2>/dev/null || true
+  [ -f "$VITALS_SRV_DIR/nginx-tls.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx-tls.pid")" 2>/dev/null || true
   rm -rf "$VITALS_SRV_DIR" 2>/dev/null || true
 }
 
@@ -53,6 +58,67 @@ http {
 NGX
   nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" || return 1
   export VITALS_TEST_NGINX_URL="http://127.0.0.1:$port/"
+}
+
+# A throwaway CA, a server certificate for localhost / 127.0.0.1 / ::1 and a client
+# certificate, all made at run time (no private key is ever committed).  $1: directory.
+make_test_certs() {
+  local d="$1"
+  mkdir -p "$d"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 \
+    -subj "/CN=vitals test CA" -keyout "$d/ca.key" -out "$d/ca.pem" \
+    -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+    2>/dev/null || return 1
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null || return 1
+  printf 'subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1\nbasicConstraints=CA:FALSE\n' >"$d/server.ext"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 30 -extfile "$d/server.ext" -out "$d/server.pem" 2>/dev/null || return 1
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=vitals test client" \
+    -keyout "$d/client.key" -out "$d/client.csr" 2>/dev/null || return 1
+  printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >"$d/client.ext"
+  openssl x509 -req -in "$d/client.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" -CAcreateserial \
+    -days 30 -extfile "$d/client.ext" -out "$d/client.pem" 2>/dev/null || return 1
+}
+
+start_nginx_tls() {
+  local port="${1:-$(free_port)}" mport="${2:-$(free_port)}" d="$VITALS_SRV_DIR/nginx-tls"
+  mkdir -p "$d/tmp"
+  make_test_certs "$d/certs" || return 1
+  cat >"$d/nginx.conf" <<NGX
+worker_processes 1;
+daemon on;
+pid $VITALS_SRV_DIR/nginx-tls.pid;
+error_log $d/error.log warn;
+events { worker_connections 20000; use epoll; multi_accept on; }
+worker_rlimit_nofile 40000;
+http {
+  access_log off;
+  keepalive_requests 100000000;
+  keepalive_timeout 300s;
+  client_body_temp_path $d/tmp; proxy_temp_path $d/tmp; fastcgi_temp_path $d/tmp;
+  uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
+  ssl_certificate $d/certs/server.pem;
+  ssl_certificate_key $d/certs/server.key;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  ssl_session_cache shared:vitals:10m;
+  ssl_session_tickets on;
+  server {
+    listen 127.0.0.1:$port ssl backlog=4096;
+    location / { return 200 "ok\n"; }
+  }
+  server {
+    listen 127.0.0.1:$mport ssl backlog=4096;
+    ssl_client_certificate $d/certs/ca.pem;
+    ssl_verify_client on;
+    location / { return 200 "ok\n"; }
+  }
+}
+NGX
+  nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" || return 1
+  export VITALS_TEST_TLS_DIR="$d/certs"
+  export VITALS_TEST_NGINX_TLS_URL="https://127.0.0.1:$port/"
+  export VITALS_TEST_NGINX_MTLS_URL="https://127.0.0.1:$mport/"
 }
 
 start_postgres() {

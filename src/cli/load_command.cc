@@ -48,6 +48,11 @@ Models:
                     within --timeout) are counted, never hidden, and nothing is discarded
                     as warm-up.
 
+Pipelining (--pipeline N, closed model): each connection writes N requests in one batch
+and matches the answers in order; the next batch leaves when the last answer arrives (as
+wrk's pipeline script does).  Refused with --rate: an open-model request leaves at its own
+due time, and one queued behind another's answer would have no honest send time.
+
 Scenario files (docs/scenario.md, examples/scenarios/): weighted requests, phases with
 their own model and a ramp from start to end level, thresholds with abort_on_fail.
   vitals load examples/scenarios/ramp.yaml
@@ -75,6 +80,14 @@ Examples:
               --body @item.json --requests 10000 --json result.json
   vitals load http://127.0.0.1:8080/ --rate 500 -d 1m --threshold 'p(99)<50ms' \
               --tag commit=$(git rev-parse --short HEAD) --csv series.csv --hlog run.hlog
+  vitals load https://staging.example.test/ --resolve staging.example.test:443:127.0.0.1 \
+              --cacert ca.pem -c 100 -d 30s
+
+HTTPS: certificates are verified against the system CA store (or --cacert FILE); the URL's
+host is sent as SNI and must be named by the certificate.  Each worker resumes its last TLS
+session when it reconnects (--no-tls-resume measures full handshakes).  The summary shows
+a "tls handshake" row and counts full and resumed handshakes; a failed handshake is counted
+as tls_handshake with OpenSSL's reason.
 
 Exit codes: 0 ok, 1 runtime failure (including no request succeeding), 2 usage error,
 99 a threshold failed, 130 interrupted (Ctrl-C / SIGTERM; the run is stored as interrupted).
@@ -140,10 +153,13 @@ int RunLoad(int argc, char** argv) {
   std::string store_flag, csv_out, hlog_out, junit_out, interval = "1s", duet_url;
   std::vector<std::string> headers, tags, threshold_flags;
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  int connections = 50, max_connections = 0;
+  int connections = 50, max_connections = 0, pipeline = 1;
   double rate = 0;
   uint64_t requests = 0;
   bool quiet = false, no_store = false, keep_going = false;
+  std::string cacert, client_cert, client_key, tls_min = "1.2";
+  std::vector<std::string> resolve;
+  bool insecure = false, no_tls_resume = false;
   app.add_option("target", target,
                  "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md)")
       ->required();
@@ -205,6 +221,24 @@ int RunLoad(int argc, char** argv) {
   app.add_flag("--keep-going", keep_going,
                "run the whole plan even when no request succeeds (default: stop and fail after "
                "5 s without a single success)");
+  app.add_option("--pipeline", pipeline,
+                 "closed model: N requests written back to back per connection, answered in "
+                 "order, each timed from its batch's send (not with --rate: see below)")
+      ->capture_default_str();
+  app.add_option("--cacert", cacert,
+                 "https: trust the CA certificates in FILE (PEM) instead of the system store");
+  app.add_flag("-k,--insecure", insecure,
+               "https: do not verify the server's certificate or name (prints a warning)");
+  app.add_option("--cert", client_cert, "https: client certificate FILE (PEM), with --key");
+  app.add_option("--key", client_key, "https: private key FILE (PEM) of --cert");
+  app.add_option("--tls-min", tls_min, "https: lowest TLS version to offer: 1.2 or 1.3")
+      ->capture_default_str();
+  app.add_flag("--no-tls-resume", no_tls_resume,
+               "https: a full handshake on every connection (default: resume the worker's "
+               "last session)");
+  app.add_option("--resolve", resolve,
+                 "HOST:PORT:ADDR: connect to ADDR for HOST:PORT, keeping HOST for the Host "
+                 "header, SNI and the certificate check (repeatable)");
   app.add_option("--duet", duet_url,
                  "also send the same schedule to URL_B at the same time (a second engine): "
                  "both runs share the machine's noise; compare them with `vitals compare "
@@ -218,6 +252,31 @@ int RunLoad(int argc, char** argv) {
   o.max_connections = max_connections;
   o.max_requests = requests;
   if (keep_going) o.no_success_stop_ns = 0;
+  o.pipeline = pipeline;
+  if (tls_min != "1.2" && tls_min != "1.3") {
+    return ReportError(cmd,
+                       Status::InvalidArgument("--tls-min '" + tls_min + "': expected 1.2 or 1.3"));
+  }
+  o.tls.min_version = tls_min == "1.3" ? 13 : 12;
+  o.tls.ca_file = cacert;
+  o.tls.cert_file = client_cert;
+  o.tls.key_file = client_key;
+  o.tls.insecure = insecure;
+  o.tls.resume = !no_tls_resume;
+  o.resolve = resolve;
+  for (const std::string& r : resolve) {
+    if (auto parsed = ParseResolveOverride(r); !parsed.ok())
+      return ReportError(cmd, parsed.status());
+  }
+  if (insecure && !cacert.empty()) {
+    return ReportError(cmd, Status::InvalidArgument(
+                                "--insecure with --cacert: pick one (--cacert verifies against "
+                                "FILE, --insecure verifies nothing)"));
+  }
+  if (insecure) {
+    std::fputs("vitals load: warning: --insecure: the server's certificate is not verified\n",
+               stderr);
+  }
   auto tmo = DurationFlag("--timeout", timeout);
   if (!tmo.ok()) return ReportError(cmd, tmo.status());
   o.timeout_ns = *tmo;

@@ -24,7 +24,8 @@ constexpr const char* kDescription =
     "Run the built-in HTTP test target: every path answers 200 \"ok\" after an injected\n"
     "latency, a share of answers can be errors, and periodic stalls freeze all answers.\n"
     "GET /metrics serves Prometheus metrics (never delayed), GET /healthz answers at once.\n"
-    "Prints 'vitals target listening on http://HOST:PORT/' on stdout when ready.";
+    "Prints 'vitals target listening on http://HOST:PORT/' (https:// with --tls) on stdout when\n"
+    "ready.";
 
 constexpr const char* kExamples =
     "\nLatency specs (--latency):\n"
@@ -44,6 +45,8 @@ constexpr const char* kExamples =
     "  vitals target --stall 500ms --stall-every 5s --duration 30s\n"
     "  vitals target --threads 4 --listen [::1]:9000 --body-bytes 1024\n"
     "  curl -s http://127.0.0.1:8080/metrics | grep http_requests_total\n"
+    "  vitals target --tls --listen 127.0.0.1:8443          # https, self-signed localhost cert\n"
+    "  vitals load https://127.0.0.1:8443/ --insecure -d 10s\n"
     "\nExit codes: 0 stopped by SIGINT/SIGTERM or --duration, 1 runtime failure (e.g. port in\n"
     "use), 2 bad flags.";
 
@@ -127,7 +130,8 @@ int RunTarget(int argc, char** argv) {
   int threads = 1, error_status = 500;
   int64_t body_bytes = 2, max_header_bytes = 8192, max_request_body = 1 << 20;
   uint64_t seed = 1;
-  bool allow_external = false;
+  bool allow_external = false, tls = false;
+  std::string tls_cert, tls_key;
   app.add_option("--listen", listen,
                  "address to listen on: HOST:PORT, [IPv6]:PORT, port 0 picks a free port")
       ->capture_default_str();
@@ -164,6 +168,12 @@ int RunTarget(int argc, char** argv) {
                  "largest request body accepted (bytes); bigger ones get 413")
       ->capture_default_str();
 
+  app.add_flag("--tls", tls,
+               "serve HTTPS (TLS 1.2/1.3, ALPN http/1.1) with a self-signed localhost "
+               "certificate made at start, or --tls-cert/--tls-key");
+  app.add_option("--tls-cert", tls_cert, "with --tls: certificate FILE (PEM, chain after it)");
+  app.add_option("--tls-key", tls_key, "with --tls: private key FILE (PEM)");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -182,6 +192,17 @@ int RunTarget(int argc, char** argv) {
   o.limits.max_body_bytes = max_request_body;
   if (body_bytes < 0) return Usage("--body-bytes must not be negative");
   o.body_bytes = size_t(body_bytes);
+  if (!tls && (!tls_cert.empty() || !tls_key.empty())) {
+    return Usage("--tls-cert / --tls-key need --tls");
+  }
+  if (tls && tls_cert.empty() != tls_key.empty()) {
+    return Usage(
+        "--tls-cert and --tls-key go together: give both (PEM files), or neither for "
+        "a self-signed localhost certificate");
+  }
+  o.tls = tls;
+  o.tls_cert_file = tls_cert;
+  o.tls_key_file = tls_key;
 
   auto lat = ParseLatencySpec(latency);
   if (!lat.ok()) return Usage("--latency: " + lat.status().message());

@@ -1,6 +1,7 @@
 #include "load/engine.h"
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <limits>
@@ -30,6 +31,9 @@ Status Validate(const LoadOptions& o) {
                                                o.max_connections, o.connections));
   }
   if (o.timeout_ns <= 0) return Status::InvalidArgument("--timeout must be > 0");
+  if (o.pipeline < 1 || o.pipeline > 1024) {
+    return Status::InvalidArgument(fmt::format("--pipeline {}: expected 1..1024", o.pipeline));
+  }
   if (o.interval_ns < 100'000'000) {
     return Status::InvalidArgument("--interval must be at least 100ms");
   }
@@ -99,6 +103,9 @@ LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats
   r.bytes_written = s.bytes_written;
   for (size_t i = 1; i < s.net_errors.size(); ++i) {
     if (s.net_errors[i]) r.errors_by_kind[NetErrorName(NetError(i))] = s.net_errors[i];
+    if (s.net_errors[i] && !s.net_error_detail[i].empty()) {
+      r.error_details[NetErrorName(NetError(i))] = s.net_error_detail[i];
+    }
   }
   for (size_t i = 1; i < s.parse_errors.size(); ++i) {
     if (s.parse_errors[i]) {
@@ -114,6 +121,9 @@ LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats
   r.latency_corrected = s.latency_corrected;
   r.latency_uncorrected = s.latency_uncorrected;
   r.connect_time = s.connect_time;
+  r.tls_handshake = s.tls_handshake;
+  r.tls_full = s.tls_full;
+  r.tls_resumed = s.tls_resumed;
   r.ttfb = s.ttfb;
   r.send_lag = s.send_lag;
   for (size_t i = 0; i < plan.stages().size(); ++i) {
@@ -159,8 +169,29 @@ struct Mix {
   std::vector<double> cumulative;
   ResolvedAddress addr;
   std::string address;  // host:port, for messages
+  bool tls = false;  // https
+  std::string host;  // the URL's host: SNI and the name the certificate must have
   int64_t max_timeout_ns = 0;
 };
+
+// The address for `url`: a matching --resolve entry (numeric, no lookup), else Resolve().
+Result<ResolvedAddress> ResolveTarget(const Url& url, const std::vector<std::string>& resolve) {
+  for (const std::string& text : resolve) {
+    auto r = ParseResolveOverride(text);
+    if (!r.ok()) return r.status();
+    if (r->host != url.host || r->port != url.port) continue;
+    Url numeric = url;
+    numeric.host = r->addr;
+    numeric.ipv6 = r->addr.find(':') != std::string::npos;
+    auto addr = Resolve(numeric);
+    if (!addr.ok()) {
+      return Status::InvalidArgument(
+          fmt::format("--resolve {}: '{}' is not an IP address", text, r->addr));
+    }
+    return addr;
+  }
+  return Resolve(url);
+}
 
 Result<Mix> BuildMix(const LoadOptions& o) {
   std::vector<LoadRequest> reqs = o.requests;
@@ -176,15 +207,13 @@ Result<Mix> BuildMix(const LoadOptions& o) {
   double cum = 0;
   for (const LoadRequest& lr : reqs) {
     const Url* url = &lr.url;
-    if (url->tls()) {
-      return Status::InvalidArgument(fmt::format(
-          "{}: https is not supported yet; use http:// (TLS is planned)", url->Redacted()));
-    }
-    const std::string hp = fmt::format("{}:{}", url->host, url->port);
+    const std::string hp = fmt::format("{}://{}:{}", url->scheme, url->host, url->port);
     if (host_port.empty()) {
       host_port = hp;
       m.address = hp;
-      auto addr = Resolve(*url);
+      m.tls = url->tls();
+      m.host = url->host;
+      auto addr = ResolveTarget(*url, o.resolve);
       if (!addr.ok()) return addr.status();
       m.addr = *addr;
     } else if (hp != host_port) {
@@ -239,14 +268,53 @@ void FillIntervalProgress(const std::vector<IntervalSample>& samples, Progress* 
 
 }  // namespace
 
+Result<ResolveOverride> ParseResolveOverride(const std::string& text) {
+  auto bad = [&] {
+    return Status::InvalidArgument(fmt::format(
+        "--resolve '{}': expected HOST:PORT:ADDR, e.g. --resolve example.test:443:127.0.0.1",
+        text));
+  };
+  const size_t c1 = text.find(':');
+  if (c1 == std::string::npos || c1 == 0) return bad();
+  const size_t c2 = text.find(':', c1 + 1);
+  if (c2 == std::string::npos || c2 == c1 + 1 || c2 + 1 >= text.size()) return bad();
+  ResolveOverride r;
+  r.host = text.substr(0, c1);
+  for (char& ch : r.host) ch = char(std::tolower(static_cast<unsigned char>(ch)));
+  int port = 0;
+  for (size_t i = c1 + 1; i < c2; ++i) {
+    if (text[i] < '0' || text[i] > '9' || port > 65535) return bad();
+    port = port * 10 + (text[i] - '0');
+  }
+  if (port < 1 || port > 65535) return bad();
+  r.port = uint16_t(port);
+  r.addr = text.substr(c2 + 1);
+  if (r.addr.size() > 2 && r.addr.front() == '[' && r.addr.back() == ']') {
+    r.addr = r.addr.substr(1, r.addr.size() - 2);
+  }
+  return r;
+}
+
 Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* stop,
                            const std::function<void(const Progress&)>& on_progress) {
   VITALS_RETURN_IF_ERROR(Validate(options));
   auto mix_or = BuildMix(options);
   if (!mix_or.ok()) return mix_or.status();
   const Mix mix = std::move(mix_or).value();
+  if (mix.tls) {
+    // Bad --cacert / --cert / --key files fail here, before any worker starts.
+    auto probe = TlsClient::Create(options.tls, mix.host);
+    if (!probe.ok()) return probe.status();
+  }
 
   LoadPlan plan(options.stages, options.model);
+  if (options.pipeline > 1 && plan.HasOpenStage()) {
+    return Status::InvalidArgument(fmt::format(
+        "--pipeline {} needs the closed model (--connections, no --rate or open phases): in the "
+        "open model every request leaves at its own due time on a free connection, and one "
+        "queued behind another's answer would have no honest send time",
+        options.pipeline));
+  }
   const int threads = options.threads;
   const int max_conns_total =
       options.max_connections ? options.max_connections : options.connections;
@@ -290,6 +358,11 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     wc.interval_ns = options.interval_ns;
     wc.interval_histogram = interval_config;
     wc.stop = &run_stop;
+    wc.pipeline = options.pipeline;
+    if (mix.tls) {
+      wc.tls = options.tls;
+      wc.tls_server_name = mix.host;
+    }
     workers.push_back(std::make_unique<Worker>(wc));
   }
 
@@ -392,6 +465,8 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   for (auto& w : workers) merged.Merge(w->stats());
   const bool interrupted = run_stop.load();
   LoadResult r = Summarize(options, plan, merged, started_unix_ms, wall_s, interrupted);
+  r.tls = mix.tls;
+  r.pipeline = options.pipeline;
   r.intervals = series.Take();
   r.noise = std::move(noise_series);
   if (!noise.probe_error().empty()) {

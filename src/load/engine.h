@@ -41,9 +41,13 @@ struct LoadOptions {
   LoadModel model = LoadModel::kClosed;  // for stages that do not set their own
   std::vector<Stage> stages;             // rate (open) or connections (closed) per stage
   int threads = 1;
-  int connections = 50;       // closed: the level when stages are not given; open: pre-opened
-  int max_connections = 0;    // open model cap (0: same as connections)
-  uint64_t max_requests = 0;  // stop after this many requests (0: no cap)
+  int connections = 50;  // closed: the level when stages are not given; open: pre-opened
+  // Closed model: requests written back to back per connection, answered in order (1..1024;
+  // > 1 is refused with open stages: a request queued behind another's answer has no honest
+  // send time of its own).
+  int pipeline = 1;
+  int max_connections = 0;              // open model cap (0: same as connections)
+  uint64_t max_requests = 0;            // stop after this many requests (0: no cap)
   int64_t timeout_ns = 10'000'000'000;  // per request (and drop deadline in the open model)
   int64_t interval_ns = 1'000'000'000;  // reporting interval (>= 100 ms)
   std::vector<std::pair<std::string, std::string>> tags;
@@ -67,7 +71,21 @@ struct LoadOptions {
   // Generator threads of the whole process when several engines run at once (duet mode), for
   // the generator CPU share; 0: `threads`.
   int process_threads = 0;
+  // https:// targets: verification (system CA store or ca_file, or insecure), client
+  // certificate, minimum version, session resumption, ALPN.  Ignored for http://.
+  TlsClientOptions tls;
+  // --resolve HOST:PORT:ADDR (curl's form): connect to ADDR whenever the target is HOST:PORT;
+  // the URL's host still goes into the Host header, SNI and the certificate check.
+  std::vector<std::string> resolve;
 };
+
+// Parses one --resolve entry; InvalidArgument names the entry and the expected form.
+struct ResolveOverride {
+  std::string host;
+  uint16_t port = 0;
+  std::string addr;  // IP literal (IPv6 with or without brackets)
+};
+Result<ResolveOverride> ParseResolveOverride(const std::string& text);
 
 struct Progress {
   double elapsed_s = 0;

@@ -48,6 +48,7 @@ struct LoadResult {
   int threads = 0;
   int connections = 0;
   int max_connections = 0;
+  int pipeline = 1;  // requests written back to back per connection (closed model)
   int64_t started_unix_ms = 0;
   double duration_s = 0;  // wall time from the first send to the last answer
   double planned_s = 0;
@@ -74,8 +75,15 @@ struct LoadResult {
   uint64_t bytes_read = 0, bytes_written = 0;
   std::map<std::string, uint64_t>
       errors_by_kind;  // "timeout", "reset", "parse:bad_chunk", "status_500", ...
+  // Why an error kind happened, when the engine knows more than its name (the first TLS
+  // handshake failure's reason: "certificate verify failed: ...; pass --cacert FILE ...").
+  std::map<std::string, std::string> error_details;
   std::map<int, uint64_t> status_codes;
   Histogram latency_corrected, latency_uncorrected, connect_time, ttfb, send_lag;
+  // https: TCP connected -> handshake done, per connection; full and resumed handshakes.
+  bool tls = false;
+  Histogram tls_handshake;
+  uint64_t tls_full = 0, tls_resumed = 0;
   std::vector<PhaseResult> phases;
   // In time order.  Full resolution up to kMaxSeriesSlots intervals; a longer run keeps its
   // oldest intervals merged pairwise (see load/interval_collector.h).  Interval histograms

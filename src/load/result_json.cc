@@ -113,17 +113,24 @@ std::string ToJson(const LoadResult& r, int indent) {
   j["timing_us"] = {{"connect", LatencyJson(r.connect_time)},
                     {"ttfb", LatencyJson(r.ttfb)},
                     {"send_lag", LatencyJson(r.send_lag)}};
-  j["connections"] = {{"asked", r.connections},
-                      {"max", r.max_connections},
-                      {"opened", r.connections_opened},
-                      {"failed", r.connections_failed},
-                      {"max_inflight", r.max_inflight}};
+  if (r.tls) {
+    j["tls_handshake_us"] = LatencyJson(r.tls_handshake);
+    j["tls_handshakes"] = {{"full", r.tls_full}, {"resumed", r.tls_resumed}};
+  }
+  j["connections"] = {{"asked", r.connections},         {"max", r.max_connections},
+                      {"opened", r.connections_opened}, {"failed", r.connections_failed},
+                      {"max_inflight", r.max_inflight}, {"pipeline", r.pipeline}};
   nlohmann::json codes = nlohmann::json::object();
   for (const auto& [code, n] : r.status_codes) codes[std::to_string(code)] = n;
   j["status_codes"] = codes;
   nlohmann::json kinds = nlohmann::json::object();
   for (const auto& [kind, n] : r.errors_by_kind) kinds[kind] = n;
   j["errors_by_kind"] = kinds;
+  if (!r.error_details.empty()) {
+    nlohmann::json details = nlohmann::json::object();
+    for (const auto& [kind, text] : r.error_details) details[kind] = text;
+    j["error_details"] = details;
+  }
   j["bytes"] = {{"read", r.bytes_read}, {"written", r.bytes_written}};
   nlohmann::json phases = nlohmann::json::array();
   for (const PhaseResult& p : r.phases) {

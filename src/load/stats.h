@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "core/histogram.h"
@@ -39,12 +40,18 @@ struct LoadStats {
   uint64_t max_inflight = 0;  // the concurrency actually reached (per worker; summed on merge)
   int64_t last_send_ns = 0;   // latest actual send, from the run start (max on merge)
   std::array<uint64_t, static_cast<size_t>(NetError::kCount)> net_errors{};
+  // The first message seen for a network error kind, when it has one (a TLS handshake
+  // failure's reason, "" otherwise); merged keeping the first non-empty.
+  std::array<std::string, static_cast<size_t>(NetError::kCount)> net_error_detail{};
+  uint64_t tls_full = 0;                    // TLS handshakes that negotiated a new session
+  uint64_t tls_resumed = 0;                 // TLS handshakes that resumed a session
   std::array<uint64_t, 16> parse_errors{};  // by ResponseParser::Error
   std::array<uint64_t, 600> status{};       // by HTTP status code (0..599)
 
   Histogram latency_corrected;    // from the intended send time (open model)
   Histogram latency_uncorrected;  // from the actual send
   Histogram connect_time;         // TCP connect duration
+  Histogram tls_handshake;        // TCP connected -> TLS handshake done (https only)
   Histogram ttfb;                 // actual send -> first response byte
   Histogram send_lag;             // actual - intended send time (open model)
   std::vector<PhaseStats> phases;

@@ -12,6 +12,16 @@
 // arrives.  A plan may mix models stage by stage (LoadPlan::ModelAt); a
 // connection freed by a closed stage serves the open schedule and back.
 //
+// TLS: a connection handshakes (non-blocking, in the same loop) after its TCP connect and
+// before its first request; the handshake is timed (LoadStats::tls_handshake) and counted as
+// full or resumed.  A failed handshake fails the connection's request as `tls_handshake`
+// with OpenSSL's reason kept in LoadStats::net_error_detail.  Reads and writes go through the
+// connection's Transport (net/transport.h), so the request path is the same for both.
+//
+// Pipelining (closed model, WorkerConfig::pipeline > 1): a connection that gets a request takes
+// up to `pipeline` of them, writes them in one batch, and parses the answers in order; each
+// latency counts from the batch's send.  A failure fails every unanswered request of the batch.
+//
 // Intervals: each completion (or failure) is also counted in the cell (phase of
 // its intended send, request of the mix) of the reporting interval holding its
 // completion time; finished intervals are handed to the engine under a mutex
@@ -25,6 +35,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +45,7 @@
 #include "load/noise.h"
 #include "load/schedule.h"
 #include "load/stats.h"
+#include "net/tls_client.h"
 
 namespace vitals {
 
@@ -70,7 +82,10 @@ struct WorkerConfig {
   // so that the shares of all workers add up (index/count of workers).
   int worker_index = 0;
   int worker_count = 1;
-  int connections = 1;        // opened at start
+  int connections = 1;  // opened at start
+  // Closed model: requests written back to back per connection and answered in order
+  // (--pipeline); 1 = one request at a time.  The engine refuses > 1 with open stages.
+  int pipeline = 1;
   int max_connections = 1;    // upper bound (open model grows up to it)
   uint64_t max_requests = 0;  // 0 = unlimited; this worker's share
   sockaddr_storage addr{};
@@ -82,6 +97,11 @@ struct WorkerConfig {
   int64_t interval_ns = 1'000'000'000;      // reporting interval
   HistogramConfig interval_histogram;       // config of the per-interval histograms
   const std::atomic<bool>* stop = nullptr;  // set by the engine on SIGINT / abort
+  // TLS (https://): every connection handshakes after its TCP connect, with the worker's own
+  // TlsClient made from these options (its session cache is the worker's); `tls_server_name`
+  // is the name verified and sent as SNI.  nullopt: plain TCP.
+  std::optional<TlsClientOptions> tls;
+  std::string tls_server_name;
 };
 
 inline constexpr size_t kMaxRequests = 1000;

@@ -66,6 +66,12 @@ const char* NetErrorName(NetError e) {
       return "closed_mid_response";
     case NetError::kOther:
       return "other";
+    case NetError::kTlsHandshake:
+      return "tls_handshake";
+    case NetError::kTlsRead:
+      return "tls_read";
+    case NetError::kTlsWrite:
+      return "tls_write";
     case NetError::kCount:
       break;
   }

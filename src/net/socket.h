@@ -47,12 +47,15 @@ class Fd {
 // How a network operation failed, as users read it in the summary.
 enum class NetError : uint8_t {
   kNone = 0,
-  kRefused,      // connect: ECONNREFUSED
-  kReset,        // ECONNRESET / EPIPE: the peer reset the connection
-  kTimeout,      // no answer within --timeout
-  kUnreachable,  // ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL
-  kClosed,       // the peer closed the connection in the middle of a response
-  kOther,        // anything else (the errno text is kept separately)
+  kRefused,       // connect: ECONNREFUSED
+  kReset,         // ECONNRESET / EPIPE: the peer reset the connection
+  kTimeout,       // no answer within --timeout
+  kUnreachable,   // ENETUNREACH, EHOSTUNREACH, EADDRNOTAVAIL
+  kClosed,        // the peer closed the connection in the middle of a response
+  kOther,         // anything else (the errno text is kept separately)
+  kTlsHandshake,  // the TLS handshake failed (verification, version, not TLS at all, ...)
+  kTlsRead,       // a TLS protocol error while reading (bad record, alert)
+  kTlsWrite,      // a TLS protocol error while writing
   kCount,
 };
 NetError ClassifyErrno(int err);

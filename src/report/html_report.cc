@@ -213,6 +213,10 @@ std::string LatencyTable(const ReportData& d) {
   row("corrected (from intended send)", r.latency_corrected);
   row("uncorrected (from actual send)", r.latency_uncorrected);
   row("connect", r.connect_time);
+  row(r.tls_full + r.tls_resumed > 0
+          ? fmt::format("TLS handshake ({} full, {} resumed)", r.tls_full, r.tls_resumed)
+          : std::string("TLS handshake"),
+      r.tls_handshake);
   row("time to first byte", r.ttfb);
   row("send lag", r.send_lag);
   return out + "</tbody></table></div>\n</section>\n";

@@ -44,7 +44,8 @@ std::string FormatLoadSummary(const LoadResult& r) {
     out += fmt::format("  model open: {:.1f} req/s asked, {} threads, {} connections (max {})\n",
                        r.rate_asked, r.threads, r.connections, r.max_connections);
   } else {
-    out += fmt::format("  model closed: {} connections, {} threads\n", r.connections, r.threads);
+    out += fmt::format("  model closed: {} connections{}, {} threads\n", r.connections,
+                       r.pipeline > 1 ? fmt::format(", pipeline {}", r.pipeline) : "", r.threads);
   }
   const char* ended = !r.failure.empty() ? " (stopped: no request succeeded)"
                       : r.interrupted    ? " (interrupted)"
@@ -55,6 +56,9 @@ std::string FormatLoadSummary(const LoadResult& r) {
                      r.error_rate * 100, r.late_sends, r.dropped);
   out += fmt::format("  connections opened {}, failed {}, max in flight {}\n", r.connections_opened,
                      r.connections_failed, r.max_inflight);
+  if (r.tls || r.tls_full + r.tls_resumed > 0) {
+    out += fmt::format("  tls handshakes {} full, {} resumed\n", r.tls_full, r.tls_resumed);
+  }
   out += "  " + FormatEnvironmentLine(SummarizeNoise(r.noise), r.noise_note) + "\n";
   out += "\n";
   out += fmt::format("  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency", "p50",
@@ -62,6 +66,7 @@ std::string FormatLoadSummary(const LoadResult& r) {
   out += Row(r.model == "open" ? "corrected" : "total", r.latency_corrected);
   if (r.model == "open") out += Row("uncorrected", r.latency_uncorrected);
   out += Row("connect", r.connect_time);
+  if (r.tls || r.tls_handshake.TotalCount() > 0) out += Row("tls handshake", r.tls_handshake);
   out += Row("first byte", r.ttfb);
   if (r.model == "open") out += Row("send lag", r.send_lag);
   if (!r.status_codes.empty()) {
@@ -73,6 +78,7 @@ std::string FormatLoadSummary(const LoadResult& r) {
     out += "  errors by kind:";
     for (const auto& [kind, n] : r.errors_by_kind) out += fmt::format(" {}={}", kind, n);
     out += "\n";
+    for (const auto& [kind, text] : r.error_details) out += fmt::format("    {}: {}\n", kind, text);
   }
   if (r.phases.size() > 1) {
     out += fmt::format("\n  {:<12} {:>9} {:>8} {:>9} {:>9} {:>9}\n", "phase", "requests", "errors",

@@ -76,6 +76,7 @@ void Latency(const ReportData& d, std::string* out) {
   row("corrected", d.result.latency_corrected);
   row("uncorrected", d.result.latency_uncorrected);
   row("connect", d.result.connect_time);
+  row("TLS handshake", d.result.tls_handshake);
   row("time to first byte", d.result.ttfb);
   *out += "\n";
 }

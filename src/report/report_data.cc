@@ -230,6 +230,7 @@ ReportData MakeReportData(const StoredRun& run) {
     without_intervals.connect_time = r.connect_time;
     without_intervals.ttfb = r.ttfb;
     without_intervals.send_lag = r.send_lag;
+    without_intervals.tls_handshake = r.tls_handshake;
     without_intervals.phases = r.phases;
   }
   d.result = RebuildLoadResult(without_intervals);

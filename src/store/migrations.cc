@@ -219,6 +219,23 @@ CREATE TABLE run_alerts (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 7: a 'tls_handshake' histogram kind (https runs).  SQLite cannot change a CHECK
+// constraint in place, so the table is rebuilt with the wider one and its rows copied.
+constexpr const char* kV7 = R"sql(
+CREATE TABLE run_histograms_v7 (
+  run_id      TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  kind        TEXT NOT NULL CHECK (kind IN ('latency_corrected', 'latency_uncorrected',
+                                            'connect', 'ttfb', 'send_lag', 'tls_handshake')),
+  total_count INTEGER NOT NULL,
+  hdr_v2      TEXT NOT NULL,
+  PRIMARY KEY (run_id, kind)
+) WITHOUT ROWID;
+INSERT INTO run_histograms_v7 (run_id, kind, total_count, hdr_v2)
+  SELECT run_id, kind, total_count, hdr_v2 FROM run_histograms;
+DROP TABLE run_histograms;
+ALTER TABLE run_histograms_v7 RENAME TO run_histograms;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
@@ -226,6 +243,7 @@ constexpr Migration kMigrations[] = {
     {4, "recorded checks and incident records", kV4},
     {5, "run status 'interrupted'; no latency is NULL", kV5},
     {6, "alert state changes during a run", kV6},
+    {7, "tls_handshake histogram kind", kV7},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

@@ -55,6 +55,7 @@ void FromResultJson(const nlohmann::json& j, LoadResult* r) {
   Get(c, "max", &r->max_connections);
   Get(c, "opened", &r->connections_opened);
   Get(c, "failed", &r->connections_failed);
+  Get(c, "pipeline", &r->pipeline);
   Get(c, "max_inflight", &r->max_inflight);
   Get(Child(j, "bytes"), "read", &r->bytes_read);
   Get(Child(j, "bytes"), "written", &r->bytes_written);
@@ -67,6 +68,15 @@ void FromResultJson(const nlohmann::json& j, LoadResult* r) {
   }
   for (const auto& [kind, n] : Child(j, "errors_by_kind").items()) {
     if (n.is_number_unsigned()) r->errors_by_kind[kind] = n.get<uint64_t>();
+  }
+  for (const auto& [kind, text] : Child(j, "error_details").items()) {
+    if (text.is_string()) r->error_details[kind] = text.get<std::string>();
+  }
+  if (j.contains("tls_handshakes")) {
+    const nlohmann::json& t = Child(j, "tls_handshakes");
+    r->tls = true;
+    r->tls_full = t.value("full", uint64_t(0));
+    r->tls_resumed = t.value("resumed", uint64_t(0));
   }
 }
 
@@ -100,6 +110,7 @@ LoadResult RebuildLoadResult(const StoredRun& run) {
   r.connect_time = run.connect_time;
   r.ttfb = run.ttfb;
   r.send_lag = run.send_lag;
+  r.tls_handshake = run.tls_handshake;
   r.phases = run.phases;
   r.intervals = run.intervals;
   r.noise = run.noise;

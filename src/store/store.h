@@ -146,6 +146,7 @@ struct StoredRun {
   // failed run: latency_* are the sum of its stored all-requests ("" request) intervals and the
   // others are empty; `partial` is true.
   Histogram latency_corrected, latency_uncorrected, connect_time, ttfb, send_lag;
+  Histogram tls_handshake;  // https runs only (schema version 4); empty otherwise
   bool partial = false;
   std::vector<PhaseResult> phases;                  // in run order; empty until completed
   std::vector<IntervalSummary> interval_summaries;  // always read, in seq order

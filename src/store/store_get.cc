@@ -25,6 +25,7 @@ Status ReadHistograms(sqlite3* db, const std::string& path, StoredRun* run) {
     if (kind == "connect") run->connect_time = std::move(h).value();
     if (kind == "ttfb") run->ttfb = std::move(h).value();
     if (kind == "send_lag") run->send_lag = std::move(h).value();
+    if (kind == "tls_handshake") run->tls_handshake = std::move(h).value();
   }
 }
 

@@ -5,6 +5,7 @@
 #include <ctime>
 #include <random>
 #include <set>
+#include <string_view>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -245,6 +246,8 @@ Status Store::CompleteRun(const std::string& run_id, const LoadResult& result,
       {"connect", detail::EncodeHistogram(result.connect_time), result.connect_time.TotalCount()},
       {"ttfb", detail::EncodeHistogram(result.ttfb), result.ttfb.TotalCount()},
       {"send_lag", detail::EncodeHistogram(result.send_lag), result.send_lag.TotalCount()},
+      {"tls_handshake", detail::EncodeHistogram(result.tls_handshake),
+       result.tls_handshake.TotalCount()},
   };
   std::vector<std::pair<std::string, std::string>> phase_data;
   phase_data.reserve(result.phases.size());
@@ -272,6 +275,7 @@ Status Store::CompleteRun(const std::string& run_id, const LoadResult& result,
       "INSERT INTO run_histograms (run_id, kind, total_count, hdr_v2) VALUES (?, ?, ?, ?)");
   if (!hist.ok()) return hist.status();
   for (const NamedHistogram& h : merged) {
+    if (h.total == 0 && std::string_view(h.kind) == "tls_handshake") continue;  // plain http
     hist->Reset();
     hist->Bind(1, run_id).Bind(2, h.kind).Bind(3, h.total).Bind(4, h.data);
     VITALS_RETURN_IF_ERROR(hist->Run());

@@ -40,6 +40,10 @@ struct TargetOptions {
   size_t body_bytes = 2;                  // body of a 200 answer ("ok")
   uint64_t seed = 1;                      // PRNG seed; thread i uses a stream derived from it
   ParserLimits limits;                    // request head / body bounds
+  // HTTPS: serve TLS with the certificate and key in these PEM files, or, when both are
+  // empty, with a self-signed localhost certificate made in memory at start.
+  bool tls = false;
+  std::string tls_cert_file, tls_key_file;
 };
 
 // InvalidArgument naming the offending option ("--threads must be ...") or Ok.

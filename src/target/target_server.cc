@@ -4,11 +4,14 @@
 #include <sys/socket.h>
 
 #include <cerrno>
+#include <csignal>
 #include <cstring>
 
 #include <fmt/format.h>
 
 #include "core/clock.h"
+#include "net/tls_cert.h"
+#include "net/tls_server.h"
 #include "target/worker.h"
 
 namespace vitals {
@@ -45,6 +48,12 @@ TargetServer::TargetServer() = default;
 
 TargetServer::~TargetServer() { Stop(); }
 
+std::string TargetServer::url() const {
+  std::string u = address_.Url();
+  if (shared_ && shared_->tls && u.rfind("http://", 0) == 0) u.insert(4, "s");
+  return u;
+}
+
 int64_t TargetServer::start_ns() const { return shared_->start_ns; }
 
 Result<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetOptions& options) {
@@ -60,6 +69,18 @@ Result<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetOptions& o
 
   std::unique_ptr<TargetServer> server(new TargetServer());
   server->shared_ = std::make_unique<detail::WorkerShared>(options);
+  if (options.tls) {
+    const bool files = !options.tls_cert_file.empty() || !options.tls_key_file.empty();
+    auto identity = files ? TlsServer::LoadFiles(options.tls_cert_file, options.tls_key_file)
+                          : MakeLocalhostCertificate();
+    if (!identity.ok()) return identity.status();
+    auto tls = TlsServer::Create(*identity);
+    if (!tls.ok()) return tls.status();
+    server->shared_->tls = std::move(tls).value();
+    // OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a client that resets would raise
+    // SIGPIPE and kill the process.
+    std::signal(SIGPIPE, SIG_IGN);
+  }
   const bool reuse_port = options.threads > 1;
   std::vector<Fd> sockets;
   for (int i = 0; i < options.threads; ++i) {

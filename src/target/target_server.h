@@ -48,7 +48,8 @@ class TargetServer {
   // The bound address (port resolved when 0 was asked for).
   const ListenAddress& address() const { return address_; }
   uint16_t port() const { return address_.port(); }
-  std::string url() const { return address_.Url(); }
+  // "http://HOST:PORT/", or "https://HOST:PORT/" with --tls.
+  std::string url() const;
   // MonotonicNs() at which stall schedule time 0 lies.
   int64_t start_ns() const;
 

@@ -126,6 +126,17 @@ void Worker::Accept(int64_t now) {
       c->parser = RequestParser(shared_->options.limits);
     }
     c->fd = Fd(fd);
+    c->link.fd = fd;
+    c->link.io = &PlainTransport();
+    if (shared_->tls) {
+      if (!shared_->tls->Attach(c->link).ok()) {
+        c->link.Reset();
+        c->fd.Reset();
+        free_.push_back(c);
+        continue;
+      }
+      c->handshaking = true;
+    }
     c->interest = EPOLLIN;
     if (!EpollSet(EPOLL_CTL_ADD, fd, EPOLLIN, Token(*c))) {
       c->fd.Reset();
@@ -141,10 +152,32 @@ void Worker::OnConnectionEvent(Connection& c, uint32_t events, int64_t now) {
     Close(c);
     return;
   }
+  if (c.handshaking) {
+    if (!Handshake(c)) return;
+    if (c.handshaking) {
+      UpdateInterest(c);
+      return;
+    }
+    events |= EPOLLIN;  // the client's first request may already be decoded
+  }
   if (events & EPOLLIN) {
     if (!ReadInput(c)) return;
   }
   Drive(c, now);
+}
+
+bool Worker::Handshake(Connection& c) {
+  switch (TlsServer::Handshake(c.link)) {
+    case HandshakeStatus::kRetry:
+      return true;
+    case HandshakeStatus::kError:
+      Close(c);
+      return false;
+    case HandshakeStatus::kDone:
+      c.handshaking = false;
+      return true;
+  }
+  return true;
 }
 
 bool Worker::ReadInput(Connection& c) {
@@ -159,16 +192,23 @@ bool Worker::ReadInput(Connection& c) {
   }
   // One read per readiness event: with level-triggered epoll, more data
   // simply reports again, and we save the final read that says EAGAIN.
-  char* dst = c.in.PrepareWrite(kReadChunk);
-  ssize_t n = ::recv(c.fd.get(), dst, c.in.writable(), 0);
-  if (n > 0) {
-    c.in.Commit(size_t(n));
-  } else if (n == 0) {
-    c.peer_closed = true;
-  } else if (errno != EAGAIN && errno != EINTR) {
-    Close(c);
-    return false;
-  }
+  // TLS may hold decoded bytes beyond one chunk (no readiness event would report them), so
+  // a TLS connection reads until nothing is pending.
+  do {
+    char* dst = c.in.PrepareWrite(kReadChunk);
+    size_t n = 0;
+    const IoStatus st = c.link.io->read(c.link, dst, c.in.writable(), &n);
+    if (st == IoStatus::kError) {
+      Close(c);
+      return false;
+    }
+    if (st == IoStatus::kRetry) break;
+    if (n == 0) {
+      c.peer_closed = true;
+      break;
+    }
+    c.in.Commit(n);
+  } while (c.link.io->pending(c.link));
   return true;
 }
 
@@ -334,7 +374,7 @@ void Worker::WriteResponse(Connection& c, const Pending& p) {
 }
 
 bool Worker::SendOut(Connection& c) {
-  while (!c.out.empty()) {
+  while (!c.out.empty() && !c.link.ssl) {
     ssize_t n = ::send(c.fd.get(), c.out.data(), c.out.size(), MSG_NOSIGNAL);
     if (n > 0) {
       c.out.Consume(size_t(n));
@@ -344,13 +384,24 @@ bool Worker::SendOut(Connection& c) {
     if (n < 0 && errno == EAGAIN) return true;
     return false;
   }
+  while (!c.out.empty()) {  // TLS
+    size_t n = 0;
+    const IoStatus st = c.link.io->write(c.link, c.out.data(), c.out.size(), &n);
+    if (st == IoStatus::kOk) {
+      c.out.Consume(n);
+      continue;
+    }
+    return st == IoStatus::kRetry;
+  }
   return true;
 }
 
 void Worker::UpdateInterest(Connection& c) {
   if (!c.fd.valid()) return;  // closed while being driven
   uint32_t want = 0;
-  if (c.lingering) {
+  if (c.handshaking) {
+    want = c.link.want_write ? EPOLLIN | EPOLLOUT : EPOLLIN;
+  } else if (c.lingering) {
     want = EPOLLIN;
   } else {
     if (!c.peer_closed && !c.stop_parsing && c.queue.size() < kMaxQueued &&
@@ -369,6 +420,7 @@ void Worker::BeginLinger(Connection& c, int64_t now) {
     Close(c);
     return;
   }
+  TlsServer::Shutdown(c.link);
   ::shutdown(c.fd.get(), SHUT_WR);
   c.lingering = true;
   c.in.Clear(kKeepBufferBytes);
@@ -386,7 +438,9 @@ void Worker::ArmFor(Connection& c, int64_t due_ns) {
 void Worker::Close(Connection& c) {
   if (!c.fd.valid()) return;
   // Closing the descriptor also removes it from the epoll set.
+  c.link.Reset();
   c.fd.Reset();
+  c.handshaking = false;
   metrics_->AddConnections(-1);
   metrics_->AddInflight(-int64_t(c.queue.size()));
   c.queue.clear();

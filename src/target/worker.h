@@ -14,6 +14,8 @@
 
 #include "core/status.h"
 #include "net/socket.h"
+#include "net/tls_server.h"
+#include "net/transport.h"
 #include "target/byte_buffer.h"
 #include "target/http_request_parser.h"
 #include "target/metrics.h"
@@ -33,6 +35,7 @@ struct WorkerShared {
   int64_t start_ns = 0;                           // MonotonicNs() when the target began listening
   double process_start_s = 0;                     // unix seconds, for process_start_time_seconds
   std::vector<const ThreadMetrics*> all_metrics;  // every worker's, for /metrics
+  std::unique_ptr<TlsServer> tls;                 // --tls; null for plain HTTP
   std::atomic<bool> stop{false};
 };
 
@@ -63,7 +66,9 @@ class Worker {
   };
   struct Connection {
     Fd fd;
-    uint32_t index = 0;  // in connections_
+    Link link;                 // plain, or TLS once the handshake is done
+    bool handshaking = false;  // TLS handshake in progress
+    uint32_t index = 0;        // in connections_
     uint32_t generation = 0;
     uint32_t interest = 0;
     ByteBuffer in, out;
@@ -90,6 +95,7 @@ class Worker {
   };
 
   void Accept(int64_t now);
+  bool Handshake(Connection& c);  // false: connection closed
   void OnConnectionEvent(Connection& c, uint32_t events, int64_t now);
   bool ReadInput(Connection& c);  // false: connection closed
   void Drive(Connection& c, int64_t now);

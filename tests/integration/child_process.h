@@ -76,7 +76,7 @@ class Child {
     std::string line = ReadLine();
     if (line_out) *line_out = line;
     std::smatch m;
-    static const std::regex kReady(R"(^vitals target listening on http://127\.0\.0\.1:(\d+)/$)");
+    static const std::regex kReady(R"(^vitals target listening on https?://127\.0\.0\.1:(\d+)/$)");
     return std::regex_match(line, m, kReady) ? std::stoi(m[1]) : 0;
   }
 

@@ -1,0 +1,248 @@
+// The TLS seam without a network: a TlsClient and a TlsServer handshake over a non-blocking
+// socketpair, driven step by step the way the event loops drive them.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+
+#include "net/tls_cert.h"
+#include "net/tls_client.h"
+#include "net/tls_server.h"
+#include "net/transport.h"
+
+namespace vitals {
+namespace {
+
+using ::testing::HasSubstr;
+
+std::string WriteTemp(const std::string& name, const std::string& text) {
+  std::string path = ::testing::TempDir() + "/vitals-tls-" + std::to_string(getpid()) + "-" + name;
+  FILE* f = std::fopen(path.c_str(), "w");
+  std::fputs(text.c_str(), f);
+  std::fclose(f);
+  return path;
+}
+
+struct Pair {
+  int fds[2] = {-1, -1};
+  Link client, server;
+  Pair() {
+    socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0, fds);
+    client.fd = fds[0];
+    server.fd = fds[1];
+  }
+  ~Pair() {
+    client.Reset();
+    server.Reset();
+    close(fds[0]);
+    close(fds[1]);
+  }
+};
+
+struct Outcome {
+  HandshakeStatus client = HandshakeStatus::kRetry;
+  HandshakeStatus server = HandshakeStatus::kRetry;
+  std::string message;
+};
+
+// Steps both sides until neither can progress (each step is non-blocking; a socketpair needs
+// no waiting, so a bounded number of rounds always settles).
+Outcome Drive(TlsClient& client, Pair& p) {
+  Outcome o;
+  for (int round = 0; round < 50; ++round) {
+    if (o.client == HandshakeStatus::kRetry) o.client = client.Handshake(p.client, &o.message);
+    if (o.server == HandshakeStatus::kRetry) o.server = TlsServer::Handshake(p.server);
+    if (o.client != HandshakeStatus::kRetry && o.server != HandshakeStatus::kRetry) break;
+    if (o.client == HandshakeStatus::kError) break;
+  }
+  return o;
+}
+
+class TlsPairTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CertSpec ca_spec;
+    ca_spec.common_name = "test CA";
+    ca_spec.is_ca = true;
+    auto ca = MakeCertificate(ca_spec);
+    ASSERT_TRUE(ca.ok()) << ca.status().message();
+    ca_ = *ca;
+    CertSpec leaf;
+    leaf.common_name = "localhost";
+    leaf.alt_names = {"DNS:localhost", "IP:127.0.0.1"};
+    leaf.issuer = &ca_;
+    auto l = MakeCertificate(leaf);
+    ASSERT_TRUE(l.ok()) << l.status().message();
+    leaf_ = *l;
+    ca_file_ = WriteTemp("ca.pem", ca_.cert_pem);
+  }
+  void TearDown() override { std::remove(ca_file_.c_str()); }
+
+  Outcome Handshake(const PemKeyPair& identity, const TlsClientOptions& options,
+                    const std::string& name, Pair& p) {
+    auto server = TlsServer::Create(identity);
+    EXPECT_TRUE(server.ok()) << server.status().message();
+    auto client = TlsClient::Create(options, name);
+    EXPECT_TRUE(client.ok()) << client.status().message();
+    if (!server.ok() || !client.ok()) return {};
+    EXPECT_TRUE((*server)->Attach(p.server).ok());
+    EXPECT_TRUE((*client)->Attach(p.client).ok());
+    server_ = std::move(server).value();
+    client_ = std::move(client).value();  // outlives the links (sessions point back at it)
+    return Drive(*client_, p);
+  }
+
+  PemKeyPair ca_, leaf_;
+  std::string ca_file_;
+  std::unique_ptr<TlsServer> server_;
+  std::unique_ptr<TlsClient> client_;
+};
+
+TEST_F(TlsPairTest, VerifiedHandshakeCarriesBytesBothWays) {
+  TlsClientOptions o;
+  o.ca_file = ca_file_;
+  Pair p;
+  Outcome out = Handshake(leaf_, o, "localhost", p);
+  ASSERT_EQ(out.client, HandshakeStatus::kDone) << out.message;
+  ASSERT_EQ(out.server, HandshakeStatus::kDone);
+  EXPECT_EQ(TlsClient::Alpn(p.client), "http/1.1");
+  EXPECT_FALSE(TlsClient::Resumed(p.client));
+  size_t n = 0;
+  ASSERT_EQ(p.client.io->write(p.client, "GET / HTTP/1.1\r\n\r\n", 18, &n), IoStatus::kOk);
+  EXPECT_EQ(n, 18u);
+  char buf[64];
+  ASSERT_EQ(p.server.io->read(p.server, buf, sizeof buf, &n), IoStatus::kOk);
+  EXPECT_EQ(std::string(buf, n), "GET / HTTP/1.1\r\n\r\n");
+  EXPECT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kRetry);
+}
+
+TEST_F(TlsPairTest, IpLiteralIsCheckedAgainstTheCertificatesAddresses) {
+  TlsClientOptions o;
+  o.ca_file = ca_file_;
+  Pair p;
+  Outcome out = Handshake(leaf_, o, "127.0.0.1", p);
+  EXPECT_EQ(out.client, HandshakeStatus::kDone) << out.message;
+}
+
+TEST_F(TlsPairTest, SelfSignedCertificateFailsWithTheReasonAndTheFix) {
+  auto self = MakeLocalhostCertificate();
+  ASSERT_TRUE(self.ok());
+  TlsClientOptions o;
+  o.ca_file = ca_file_;
+  Pair p;
+  Outcome out = Handshake(*self, o, "localhost", p);
+  EXPECT_EQ(out.client, HandshakeStatus::kError);
+  EXPECT_EQ(p.client.error, NetError::kTlsHandshake);
+  EXPECT_EQ(out.message,
+            "certificate verify failed: self-signed certificate; pass --cacert FILE or --insecure");
+}
+
+TEST_F(TlsPairTest, InsecureAcceptsAnyCertificate) {
+  auto self = MakeLocalhostCertificate();
+  ASSERT_TRUE(self.ok());
+  TlsClientOptions o;
+  o.insecure = true;
+  Pair p;
+  Outcome out = Handshake(*self, o, "other.test", p);
+  EXPECT_EQ(out.client, HandshakeStatus::kDone) << out.message;
+}
+
+TEST_F(TlsPairTest, HostnameMismatchNamesTheHost) {
+  TlsClientOptions o;
+  o.ca_file = ca_file_;
+  Pair p;
+  Outcome out = Handshake(leaf_, o, "wrong.test", p);
+  EXPECT_EQ(out.client, HandshakeStatus::kError);
+  EXPECT_THAT(out.message, HasSubstr("the certificate does not name 'wrong.test'"));
+  EXPECT_THAT(out.message, HasSubstr("--resolve"));
+}
+
+TEST_F(TlsPairTest, ExpiredCertificateIsRefused) {
+  CertSpec spec;
+  spec.common_name = "localhost";
+  spec.alt_names = {"DNS:localhost"};
+  spec.not_before_s = -7200;
+  spec.not_after_s = -3600;
+  spec.issuer = &ca_;
+  auto expired = MakeCertificate(spec);
+  ASSERT_TRUE(expired.ok());
+  TlsClientOptions o;
+  o.ca_file = ca_file_;
+  Pair p;
+  Outcome out = Handshake(*expired, o, "localhost", p);
+  EXPECT_EQ(out.client, HandshakeStatus::kError);
+  EXPECT_EQ(out.message,
+            "certificate verify failed: certificate has expired; pass --cacert FILE or --insecure");
+}
+
+TEST_F(TlsPairTest, NotTlsAtAllIsSaid) {
+  TlsClientOptions o;
+  o.insecure = true;
+  auto client = TlsClient::Create(o, "localhost");
+  ASSERT_TRUE(client.ok());
+  Pair p;
+  ASSERT_TRUE((*client)->Attach(p.client).ok());
+  std::string message;
+  EXPECT_EQ((*client)->Handshake(p.client, &message), HandshakeStatus::kRetry);
+  // A plain HTTP server answers the ClientHello with an HTTP error.
+  const char kPlain[] = "HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n";
+  ASSERT_EQ(write(p.fds[1], kPlain, sizeof kPlain - 1), ssize_t(sizeof kPlain - 1));
+  EXPECT_EQ((*client)->Handshake(p.client, &message), HandshakeStatus::kError);
+  EXPECT_THAT(message, HasSubstr("the server does not speak TLS on this port"));
+}
+
+TEST_F(TlsPairTest, SessionIsResumedOnTheNextConnection) {
+  TlsClientOptions o;
+  o.ca_file = ca_file_;
+  auto server = TlsServer::Create(leaf_);
+  ASSERT_TRUE(server.ok());
+  auto client = TlsClient::Create(o, "localhost");
+  ASSERT_TRUE(client.ok());
+  for (int i = 0; i < 2; ++i) {
+    Pair p;
+    ASSERT_TRUE((*server)->Attach(p.server).ok());
+    ASSERT_TRUE((*client)->Attach(p.client).ok());
+    Outcome out = Drive(**client, p);
+    ASSERT_EQ(out.client, HandshakeStatus::kDone) << out.message;
+    ASSERT_EQ(out.server, HandshakeStatus::kDone);
+    // TLS 1.3 tickets arrive after the handshake: a read picks them up.
+    char buf[16];
+    size_t n = 0;
+    EXPECT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kRetry);
+    EXPECT_EQ(TlsClient::Resumed(p.client), i == 1) << "connection " << i;
+  }
+}
+
+TEST(TlsClientOptionsTest, BadFilesAreUsageErrorsNamingTheFlag) {
+  TlsClientOptions o;
+  o.ca_file = "/nonexistent/ca.pem";
+  auto c = TlsClient::Create(o, "localhost");
+  ASSERT_FALSE(c.ok());
+  EXPECT_EQ(c.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(c.status().message(), HasSubstr("--cacert /nonexistent/ca.pem"));
+  TlsClientOptions k;
+  k.cert_file = "/nonexistent/client.pem";
+  auto c2 = TlsClient::Create(k, "localhost");
+  ASSERT_FALSE(c2.ok());
+  EXPECT_THAT(c2.status().message(), HasSubstr("--cert and --key go together"));
+}
+
+TEST(TlsCertTest, MadeCertificateParsesWithItsNames) {
+  auto c = MakeLocalhostCertificate();
+  ASSERT_TRUE(c.ok()) << c.status().message();
+  EXPECT_THAT(c->cert_pem, HasSubstr("-----BEGIN CERTIFICATE-----"));
+  EXPECT_THAT(c->key_pem, HasSubstr("-----BEGIN PRIVATE KEY-----"));
+  PemKeyPair broken{"not pem", "not pem"};
+  CertSpec spec;
+  spec.issuer = &broken;
+  auto bad = MakeCertificate(spec);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), Status::Code::kInvalidArgument);
+}
+
+}  // namespace
+}  // namespace vitals
