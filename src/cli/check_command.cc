@@ -24,6 +24,7 @@
 #include "cli/prom_flags.h"
 #include "collect/fact.h"
 #include "collect/host.h"
+#include "collect/http_hygiene.h"
 #include "collect/pgbouncer.h"
 #include "collect/postgres.h"
 #include "collect/prometheus.h"
@@ -46,6 +47,8 @@ struct CheckFlags {
   std::string postgres;                 // DSN
   std::string redis;                    // URL
   std::string pgbouncer;                // DSN of the admin console
+  std::vector<std::string> http;        // --http URLs
+  std::string http_cacert;
   int64_t redis_key_budget_ns = 2'000'000'000;
   int64_t window_ns = 5'000'000'000;
   bool window_given = false;
@@ -114,6 +117,16 @@ std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
     jobs.push_back({"pgbouncer", RedactSecrets(f.pgbouncer), [o] { return CollectPgBouncer(o); }});
   }
 
+  // --- http ---
+  if (!f.http.empty()) {
+    HttpHygieneOptions o;
+    o.urls = f.http;
+    o.cacert = f.http_cacert;
+    std::string shown;
+    for (const auto& u : f.http) shown += (shown.empty() ? "" : ", ") + RedactSecrets(u);
+    jobs.push_back({"http", shown, [o] { return CollectHttp(o); }});
+  }
+
   // --- redis ---
   if (!f.redis.empty()) {
     RedisOptions o;
@@ -134,6 +147,7 @@ std::vector<std::string> Requested(const CheckFlags& f) {
   if (!f.postgres.empty()) out.push_back("postgres");
   if (!f.pgbouncer.empty()) out.push_back("pgbouncer");
   if (!f.redis.empty()) out.push_back("redis");
+  if (!f.http.empty()) out.push_back("http");
   return out;
 }
 
@@ -186,6 +200,7 @@ Examples:
   vitals check --prometheus http://127.0.0.1:8080/metrics --window 30s  # scrapes every 1s
   vitals check --postgres 'postgres://app@127.0.0.1/app' --format markdown -o check.md
   vitals check --pgbouncer 'postgresql://pgbouncer@127.0.0.1:6432/pgbouncer' --postgres ...
+  vitals check --http https://shop.example/app.js --http https://shop.example/healthz
   vitals check --list-rules --rules ./my-rules # shipped rules plus/overridden by ./my-rules
   vitals check --prometheus http://127.0.0.1:8080/metrics --record  # kept for vitals incident
 
@@ -215,6 +230,14 @@ int RunCheck(int argc, char** argv) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--postgres", f.postgres, "PostgreSQL connection string")->type_name("DSN");
+  app.add_option("--http", f.http,
+                 "HTTP endpoint to check for hygiene: compression, caching headers, keep-alive, "
+                 "HTTP/2, timing breakdown (repeatable; GET only)")
+      ->type_name("URL")
+      ->expected(1)
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+  app.add_option("--http-cacert", f.http_cacert, "Extra CA bundle for --http https:// URLs")
+      ->type_name("FILE");
   app.add_option("--pgbouncer", f.pgbouncer,
                  "PgBouncer admin console: postgresql://USER@HOST:6432/pgbouncer (SHOW only)")
       ->type_name("DSN");
@@ -317,7 +340,7 @@ int RunCheck(int argc, char** argv) {
   if (report.components.empty()) {
     return Usage(
         "nothing to check; pass --host, --proc-root DIR, --prometheus URL, "
-        "--postgres DSN, --pgbouncer DSN or --redis URL");
+        "--postgres DSN, --pgbouncer DSN, --redis URL or --http URL");
   }
   report.window_s = static_cast<double>(f.window_ns) / 1e9;
   for (const auto& s : *catalog) report.rules += static_cast<int>(s.rules.size());

@@ -35,12 +35,12 @@ size_t WriteBody(char* ptr, size_t size, size_t nmemb, void* userdata) {
   return n;
 }
 
-void InitCurl() {
+}  // namespace
+
+void InitCurlOnce() {
   static std::once_flag once;
   std::call_once(once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
 }
-
-}  // namespace
 
 std::string BodySnippet(const std::string& body, size_t max) {
   std::string out;
@@ -50,7 +50,7 @@ std::string BodySnippet(const std::string& body, size_t max) {
 }
 
 std::string UrlEncodeForm(const std::vector<std::pair<std::string, std::string>>& fields) {
-  InitCurl();
+  InitCurlOnce();
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   std::string out;
   for (const auto& [k, v] : fields) {
@@ -70,7 +70,7 @@ namespace {
 // One request: a GET, or a POST of *post_body.
 Result<HttpResponse> Perform(const std::string& url, const HttpGetOptions& options,
                              const std::string* post_body) {
-  InitCurl();
+  InitCurlOnce();
   std::unique_ptr<CURL, CurlDeleter> curl(curl_easy_init());
   if (!curl) return Status::Internal("curl_easy_init failed");
   // The query string of an API call can be long; name the path only.

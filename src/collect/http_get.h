@@ -55,6 +55,9 @@ Result<HttpResponse> HttpPost(const std::string& url, const std::string& body,
 // A short, printable excerpt of a body for an error message.
 std::string BodySnippet(const std::string& body, size_t max = 120);
 
+// curl_global_init, once per process (thread-safe); every libcurl user calls it first.
+void InitCurlOnce();
+
 // "a=b&c=d" with both sides percent-encoded.
 std::string UrlEncodeForm(const std::vector<std::pair<std::string, std::string>>& fields);
 

@@ -157,14 +157,14 @@ Result<Rule> ParseRule(std::string_view file, const YAML::Node& node, int index)
   bool known_component = false;
   for (const char* c : kRuleComponents) known_component = known_component || r.component == c;
   if (r.component.empty()) {
-    return w.Err(node,
-                 "missing 'component'; expected host, prometheus, postgres, pgbouncer or redis");
+    return w.Err(
+        node, "missing 'component'; expected host, prometheus, postgres, pgbouncer, redis or http");
   }
   if (!known_component) {
     return w.Err(
         node["component"],
         fmt::format(
-            "component: expected host, prometheus, postgres, pgbouncer or redis, found '{}'",
+            "component: expected host, prometheus, postgres, pgbouncer, redis or http, found '{}'",
             r.component));
   }
   if (r.fact.empty()) return w.Err(node, "missing 'fact' (the fact kind to read, e.g. host.cpu)");

@@ -25,8 +25,8 @@ enum class Level { kWarning, kCritical };
 const char* LevelName(Level level);
 
 // The components a rule can name; facts carry the same strings.
-inline constexpr const char* kRuleComponents[] = {"host", "prometheus", "postgres", "pgbouncer",
-                                                  "redis"};
+inline constexpr const char* kRuleComponents[] = {"host",      "prometheus", "postgres",
+                                                  "pgbouncer", "redis",      "http"};
 
 struct Rule {
   std::string id;         // unique, component-prefixed: "host.cpu.busy"
