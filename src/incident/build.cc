@@ -91,6 +91,18 @@ void AddRun(const ReportData& d, const IncidentOptions& o, IncidentRecord* rec,
   }
   rec->runs.push_back(r);
 
+  // Where the users' alert rules were firing during the run (vitals load --watch-rules).
+  struct Firing {
+    int64_t start_ms, end_ms;
+    std::string name;
+  };
+  std::vector<Firing> firing;
+  for (const AlertSpan& a : d.alert_spans) {
+    firing.push_back({r.started_unix_ms + int64_t(a.start_s * 1000),
+                      r.started_unix_ms + int64_t(a.end_s * 1000),
+                      a.alert + (a.labels.empty() || a.labels == "{}" ? "" : a.labels)});
+  }
+
   std::vector<std::optional<BreachSpan>> open(failed.size());
   for (const TimelinePoint& p : d.timeline) {
     IncidentSlot s;
@@ -104,6 +116,11 @@ void AddRun(const ReportData& d, const IncidentOptions& o, IncidentRecord* rec,
     s.p95_us = p.p95_us;
     s.p99_us = p.p99_us;
     s.severity_us = SeverityValue(p, o.severity_percentile);
+    for (const Firing& f : firing) {
+      if (f.start_ms < s.end_unix_ms && f.end_ms > s.start_unix_ms) {
+        s.reasons.push_back("alert " + f.name + " firing");
+      }
+    }
     for (size_t i = 0; i < failed.size(); ++i) {
       const Threshold& t = failed[i];
       auto value = SlotValue(t, p);
@@ -231,6 +248,16 @@ Result<IncidentRecord> BuildIncident(Store& store, const IncidentOptions& o) {
           &rec, RunEndMs(info), src, "run_end",
           fmt::format("load run {}: {} requests, {} errors{}", info.DisplayStatus(), info.requests,
                       info.errors, info.verdict.empty() ? "" : ", thresholds " + info.verdict));
+    }
+    for (const AlertSpan& a : d->alert_spans) {
+      const std::string name =
+          a.alert + (a.labels.empty() || a.labels == "{}" ? "" : " " + a.labels);
+      AddEvent(&rec, info.started_unix_ms + int64_t(a.start_s * 1000), "alert " + a.alert,
+               "alert_firing", "alert " + name + " began firing");
+      if (a.resolved) {
+        AddEvent(&rec, info.started_unix_ms + int64_t(a.end_s * 1000), "alert " + a.alert,
+                 "alert_resolved", "alert " + name + " resolved");
+      }
     }
     if (!d->findings.empty()) run_findings.emplace_back(&info, d->findings);
   }

@@ -6,7 +6,8 @@
 //
 // What is computed, and how (docs/incident.md has the full rules):
 //   * Degraded interval: a 1 s slot of a run in the window where a threshold the run breached
-//     fails on that slot alone (latency percentiles, max, mean, error_rate), or where the
+//     fails on that slot alone (latency percentiles, max, mean, error_rate), where one of the
+//     users' alert rules was firing (`vitals load --watch-rules`), or where the
 //     severity metric (p95 by default) reaches the lowest severity level (P3, 1 s), or where
 //     the error rate reaches `error_limit` (5 %, the runbooks' critical level).
 //   * Impact: from the start of the first degraded slot to the end of the last one, each
@@ -84,7 +85,7 @@ struct IncidentEvent {
   int64_t unix_ms = 0;
   std::string source;  // "run 2026...", "check 2026...", "impact", "threshold"
   std::string kind;    // run_start, run_end, breach_began, breach_ended, degradation_began,
-                       // degradation_ended, finding, check
+                       // degradation_ended, alert_firing, alert_resolved, finding, check
   std::string text;
 };
 

@@ -169,8 +169,8 @@ struct Mix {
   std::vector<double> cumulative;
   ResolvedAddress addr;
   std::string address;  // host:port, for messages
-  bool tls = false;  // https
-  std::string host;  // the URL's host: SNI and the name the certificate must have
+  bool tls = false;     // https
+  std::string host;     // the URL's host: SNI and the name the certificate must have
   int64_t max_timeout_ns = 0;
 };
 

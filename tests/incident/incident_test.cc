@@ -250,6 +250,59 @@ TEST_F(IncidentTest, HostileTextIsEscapedInEveryFormat) {
   }
 }
 
+// An alert that fired and resolved during a healthy-looking run marks its intervals degraded
+// and puts both changes on the timeline.
+TEST_F(IncidentTest, FiringAlertsMarkTheWindowAndJoinTheTimeline) {
+  LoadResult r = MakeResult(20, 100, 1000);
+  r.started_unix_ms = kStart;
+  auto id = store_->BeginRun(MakeStart(kStart));
+  ASSERT_TRUE(id.ok());
+  StoredAlert fire{kStart + 5'000,
+                   "HighErrorRate",
+                   "pending",
+                   "firing",
+                   R"({"alertname": "HighErrorRate", "severity": "page"})",
+                   "{}",
+                   0.2};
+  StoredAlert ok{kStart + 9'000,
+                 "HighErrorRate",
+                 "firing",
+                 "inactive",
+                 R"({"alertname": "HighErrorRate", "severity": "page"})",
+                 "{}",
+                 0.0};
+  ASSERT_TRUE(store_->AddAlerts(*id, {fire, ok}).ok());
+  ASSERT_TRUE(store_->CompleteRun(*id, r, "", "").ok());
+  auto rec = BuildIncident(*store_, Window(kStart - 60'000, kStart + 60'000));
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  ASSERT_TRUE(rec->impact.degraded);
+  EXPECT_EQ(rec->impact.seen_start_unix_ms, kStart + 5'000);
+  EXPECT_EQ(rec->impact.seen_end_unix_ms, kStart + 9'000);
+  EXPECT_EQ(rec->impact.severity, "");  // fast answers: below every severity level
+  int firing = 0, resolved = 0;
+  for (const auto& e : rec->timeline) {
+    if (e.kind == "alert_firing") {
+      ++firing;
+      EXPECT_EQ(e.unix_ms, kStart + 5'000);
+      EXPECT_NE(e.text.find("HighErrorRate"), std::string::npos);
+    }
+    if (e.kind == "alert_resolved") {
+      ++resolved;
+      EXPECT_EQ(e.unix_ms, kStart + 9'000);
+    }
+  }
+  EXPECT_EQ(firing, 1);
+  EXPECT_EQ(resolved, 1);
+  bool named = false;
+  for (const auto& s : rec->slots) {
+    for (const auto& why : s.reasons)
+      named = named || why.find("HighErrorRate") != std::string::npos;
+  }
+  EXPECT_TRUE(named);
+  EXPECT_NE(RenderIncidentMarkdown(*rec).find("First signal vitals recorded: alert"),
+            std::string::npos);
+}
+
 TEST(IncidentSeverity, LevelsWorstFirst) {
   const std::vector<double> levels = {10e6, 5e6, 2e6, 1e6};
   EXPECT_EQ(SeverityFor(11e6, levels), "P0");
