@@ -11,6 +11,7 @@ void LoadMetrics::ObserveProgress(const Progress& p) {
   requests_ = p.requests;
   errors_ = p.errors;
   inflight_ = p.inflight;
+  errors_by_kind_ = p.errors_by_kind;
 }
 
 void LoadMetrics::ObserveIntervals(const std::vector<IntervalSample>& samples) {
@@ -45,6 +46,12 @@ std::string LoadMetrics::Page() const {
       "# HELP vitals_load_inflight_requests Requests sent and not yet answered.\n"
       "# TYPE vitals_load_inflight_requests gauge\nvitals_load_inflight_requests {}\n",
       requests_, errors_, inflight_);
+  out +=
+      "# HELP vitals_load_request_errors_total Errors by kind (network, parse, answer class).\n"
+      "# TYPE vitals_load_request_errors_total counter\n";
+  for (const auto& [kind, n] : errors_by_kind_) {
+    out += fmt::format("vitals_load_request_errors_total{{kind=\"{}\"}} {}\n", kind, n);
+  }
   out +=
       "# HELP vitals_load_request_duration_seconds Latency from the intended send time "
       "(corrected for coordinated omission), per completed interval.\n"

@@ -4,6 +4,9 @@
 //
 //   vitals_load_requests_total              requests sent and answered or failed
 //   vitals_load_errors_total                of those, errors (failures and status >= 400)
+//   vitals_load_request_errors_total{kind}  the same errors by kind: connect_refused, timeout,
+//                                           reset, tls_handshake, ..., parse, status_4xx,
+//                                           status_5xx (a kind appears with its first error)
 //   vitals_load_inflight_requests           requests sent and not yet answered
 //   vitals_load_request_duration_seconds    histogram of the corrected latency (from the
 //                                           intended send time), per completed interval
@@ -39,6 +42,7 @@ class LoadMetrics {
  private:
   mutable std::mutex mu_;
   uint64_t requests_ = 0, errors_ = 0, inflight_ = 0;
+  std::vector<std::pair<std::string, uint64_t>> errors_by_kind_;
   std::array<uint64_t, kBucketsS.size()> buckets_{};  // not cumulative
   uint64_t count_ = 0;
   double sum_s_ = 0;

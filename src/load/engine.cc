@@ -440,10 +440,17 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     Progress p = last_interval;
     p.elapsed_s = std::max(0.0, double(MonotonicNs() - start_ns) / 1e9);
     p.total_s = total_s;
+    std::array<uint64_t, WorkerProgress::kKinds> kinds{};
     for (const auto& w : workers) {
       p.requests += w->progress().requests.load(std::memory_order_relaxed);
       p.errors += w->progress().errors.load(std::memory_order_relaxed);
       p.inflight += w->progress().inflight.load(std::memory_order_relaxed);
+      for (size_t k = 0; k < kinds.size(); ++k) {
+        kinds[k] += w->progress().errors_by_kind[k].load(std::memory_order_relaxed);
+      }
+    }
+    for (size_t k = 0; k < kinds.size(); ++k) {
+      if (kinds[k] > 0) p.errors_by_kind.emplace_back(ProgressErrorKindName(k), kinds[k]);
     }
     if (!run_stop.load() && early_stop.Observe(MonotonicNs() - start_ns, p.requests, p.errors)) {
       run_stop.store(true);

@@ -93,6 +93,9 @@ struct Progress {
   uint64_t requests = 0;
   uint64_t errors = 0;
   uint64_t inflight = 0;
+  // Errors so far by kind (ProgressErrorKindName: connect_refused, timeout, ..., parse,
+  // status_4xx, status_5xx); kinds with none are left out.
+  std::vector<std::pair<std::string, uint64_t>> errors_by_kind;
   std::string phase;
   // The latest completed interval (all requests): rate, errors and corrected latency.
   bool has_interval = false;

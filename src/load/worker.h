@@ -31,6 +31,7 @@
 // frontier() from any thread.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -111,7 +112,14 @@ struct WorkerProgress {
   std::atomic<uint64_t> requests{0};
   std::atomic<uint64_t> errors{0};
   std::atomic<uint64_t> inflight{0};
+  // Errors by kind (vitals load --metrics-listen): one per NetError, then parse errors,
+  // answers 4xx and answers 5xx.
+  static constexpr size_t kKinds = static_cast<size_t>(NetError::kCount) + 3;
+  std::array<std::atomic<uint64_t>, kKinds> errors_by_kind{};
 };
+// The name of WorkerProgress::errors_by_kind[i]: NetErrorName, "parse", "status_4xx",
+// "status_5xx".
+const char* ProgressErrorKindName(size_t i);
 
 class Worker {
  public:

@@ -56,6 +56,9 @@ TEST(LoadMetrics, ServesRequestsErrorsInflightAndLatencyWhileRunning) {
   })) << page;
   EXPECT_GT(Sample(page, "vitals_load_requests_total"), 50);
   EXPECT_GT(Sample(page, "vitals_load_errors_total"), 10);  // half of the answers are 500s
+  // By kind: the 500s are status_5xx, and nothing else failed.
+  EXPECT_GT(Sample(page, "vitals_load_request_errors_total{kind=\"status_5xx\"}"), 10) << page;
+  EXPECT_THAT(page, ::testing::Not(HasSubstr("kind=\"connect_refused\"")));
   EXPECT_GE(Sample(page, "vitals_load_inflight_requests"), 0);
   EXPECT_THAT(page, HasSubstr("# TYPE vitals_load_request_duration_seconds histogram\n"));
   // 20 ms answers: all under 250 ms.
