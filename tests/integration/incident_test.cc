@@ -148,6 +148,14 @@ TEST_F(IncidentCli, SlowAndFailingWindowBecomesAP2RecordWithCauses) {
       RunVitals({"incident", "show", "latest", "--store", store_, "-o", html}, &out, &err, 30'000),
       0)
       << err;
+  // A second record of the same run with a hostile title: in the browser it must stay text.
+  const std::string hostile_html = Path("hostile.html");
+  ASSERT_EQ(RunVitals({"incident", "--run", "latest", "--store", store_, "--no-save", "--title",
+                       "<img src=x onerror=alert(1)><script>alert(2)</script>", "-o",
+                       hostile_html},
+                      &out, &err, 60'000),
+            0)
+      << err;
 
   const std::string chromium = testing::FindChromium();
   VITALS_REQUIRE(!chromium.empty(), "chromium",
@@ -161,6 +169,14 @@ TEST_F(IncidentCli, SlowAndFailingWindowBecomesAP2RecordWithCauses) {
   EXPECT_THAT(dom.out, HasSubstr("</html>"));
   EXPECT_THAT(testing::ConsoleLines(dom.err), ::testing::IsEmpty());
   EXPECT_THAT(testing::ActiveContent(dom.out), ::testing::IsEmpty());
+  std::vector<std::string> hostile_args = testing::ChromiumBaseFlags(Path("profile2"));
+  hostile_args.push_back("--dump-dom");
+  hostile_args.push_back("file://" + hostile_html);
+  const testing::BrowserRun hostile = testing::RunBrowser(chromium, hostile_args, 60'000);
+  EXPECT_EQ(hostile.exit_code, 0) << hostile.err;
+  EXPECT_THAT(hostile.out, HasSubstr("&lt;script&gt;alert(2)"));
+  EXPECT_THAT(testing::ConsoleLines(hostile.err), ::testing::IsEmpty());
+  EXPECT_THAT(testing::ActiveContent(hostile.out), ::testing::IsEmpty());
   for (const char* id : {"incident-latency", "incident-errors"}) {
     const size_t at = dom.out.find(std::string("id=\"") + id + "\"");
     ASSERT_NE(at, std::string::npos) << id;
