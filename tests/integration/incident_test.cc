@@ -151,8 +151,7 @@ TEST_F(IncidentCli, SlowAndFailingWindowBecomesAP2RecordWithCauses) {
   // A second record of the same run with a hostile title: in the browser it must stay text.
   const std::string hostile_html = Path("hostile.html");
   ASSERT_EQ(RunVitals({"incident", "--run", "latest", "--store", store_, "--no-save", "--title",
-                       "<img src=x onerror=alert(1)><script>alert(2)</script>", "-o",
-                       hostile_html},
+                       "<img src=x onerror=alert(1)><script>alert(2)</script>", "-o", hostile_html},
                       &out, &err, 60'000),
             0)
       << err;
