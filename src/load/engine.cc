@@ -210,7 +210,10 @@ Result<Mix> BuildMix(const LoadOptions& o) {
     const std::string hp = fmt::format("{}://{}:{}", url->scheme, url->host, url->port);
     if (host_port.empty()) {
       host_port = hp;
-      m.address = hp;
+      // host:port for messages ("connection refused by 127.0.0.1:8080").
+      m.address = url->host.find(':') != std::string::npos
+                      ? fmt::format("[{}]:{}", url->host, url->port)
+                      : fmt::format("{}:{}", url->host, url->port);
       m.tls = url->tls();
       m.host = url->host;
       auto addr = ResolveTarget(*url, o.resolve);
