@@ -47,11 +47,15 @@ class IncidentCli : public ::testing::Test {
     dir_ = fs::temp_directory_path() /
            ("vitals-incident-" + std::to_string(getpid()) + "-" +
             ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
     fs::create_directories(dir_);
     store_ = (dir_ / "v.db").string();
   }
-  void TearDown() override { fs::remove_all(dir_); }
+  void TearDown() override {
+    std::error_code ec;
+    fs::remove_all(dir_, ec);
+  }
 
   std::string Path(const std::string& name) const { return (dir_ / name).string(); }
 
