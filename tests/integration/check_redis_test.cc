@@ -11,7 +11,9 @@
 #include <gtest/gtest.h>
 
 #include <hiredis/hiredis.h>
+#include <netinet/in.h>
 #include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "integration/check_cli.h"
@@ -380,7 +382,51 @@ TEST_F(RedisCheck, BlockedServerShowsInPingLatencyAndLatencyEvents) {
 
 // 100,000 keys under three prefixes and one 2 MB value: the walk finds the prefixes by memory,
 // the big key first, and the TTL-less cache keys under allkeys-lru and volatile-lru.
-TEST_F(RedisCheck, KeyDistributionFindsPrefixesBigKeysAndKeysWithoutTtl) {
+// The key distribution test loads 100,000 keys: on the shared server the allocator would keep
+// that memory after FLUSHALL and the next test would see fragmentation.  It gets a Redis of its
+// own (same binary, loopback, a temp dir), stopped with SHUTDOWN NOSAVE at the end.
+class OwnRedisCheck : public RedisCheck {
+ protected:
+  void SetUp() override {
+    VITALS_REQUIRE(std::system("command -v redis-server >/dev/null 2>&1") == 0, "redis-server",
+                   "scripts/setup installs it (apt-get install redis-server)");
+    char tmpl[] = "/tmp/vitals-own-redis-XXXXXX";
+    ASSERT_NE(mkdtemp(tmpl), nullptr);
+    dir_ = tmpl;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+    ASSERT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+    port_ = ntohs(a.sin_port);
+    close(fd);
+    host_ = "127.0.0.1";
+    url_ = fmt::format("redis://127.0.0.1:{}", port_);
+    const std::string cmd = fmt::format(
+        "redis-server --bind 127.0.0.1 --port {} --dir {} --save '' --appendonly no "
+        "--daemonize yes --pidfile {}/redis.pid --logfile {}/redis.log",
+        port_, dir_, dir_, dir_);
+    ASSERT_EQ(std::system(cmd.c_str()), 0);
+    for (int i = 0; i < 100 && !c_; ++i) {
+      c_ = Connect();
+      if (!c_) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    ASSERT_TRUE(c_) << "own redis-server did not start on port " << port_;
+  }
+  void TearDown() override {
+    if (c_) {
+      freeReplyObject(redisCommand(c_.get(), "SHUTDOWN NOSAVE"));  // no reply: it exits
+      c_.reset();
+    }
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string dir_;
+};
+
+TEST_F(OwnRedisCheck, KeyDistributionFindsPrefixesBigKeysAndKeysWithoutTtl) {
   {
     Context p = Connect();
     ASSERT_TRUE(p);
@@ -401,7 +447,6 @@ TEST_F(RedisCheck, KeyDistributionFindsPrefixesBigKeysAndKeysWithoutTtl) {
     }
     Cmd(p.get(), {"SET", "blob:report", std::string(2 << 20, 'b')});
   }
-  saved_.emplace_back("maxmemory", Cmd(c_.get(), {"CONFIG", "GET", "maxmemory"}));
   Cmd(c_.get(), {"CONFIG", "SET", "maxmemory", "1gb"});
   Cmd(c_.get(), {"CONFIG", "SET", "maxmemory-policy", "allkeys-lru"});
   Collection c = Collect(10'000'000);
