@@ -45,6 +45,8 @@ struct CheckFlags {
   std::string proc_root;
   std::vector<std::string> prometheus;  // URLs
   std::string postgres;                 // DSN
+  int explain_statements = 10;          // --explain-statements
+  bool explain_analyze = false;         // --explain-analyze
   std::string redis;                    // URL
   std::string pgbouncer;                // DSN of the admin console
   std::vector<std::string> http;        // --http URLs
@@ -107,6 +109,8 @@ std::vector<ComponentJob> BuildJobs(const CheckFlags& f) {
     PostgresOptions o;
     o.dsn = f.postgres;
     o.window_ns = f.window_ns;
+    o.explain_statements = f.explain_statements;
+    o.explain_analyze = f.explain_analyze;
     jobs.push_back({"postgres", RedactSecrets(f.postgres), [o] { return CollectPostgres(o); }});
   }
 
@@ -199,6 +203,7 @@ Examples:
   vitals check --prometheus http://127.0.0.1:9090 --prometheus-match 'job="api"' --window 10m
   vitals check --prometheus http://127.0.0.1:8080/metrics --window 30s  # scrapes every 1s
   vitals check --postgres 'postgres://app@127.0.0.1/app' --format markdown -o check.md
+  vitals check --postgres 'postgres://app@127.0.0.1/app' --explain-analyze --record
   vitals check --pgbouncer 'postgresql://pgbouncer@127.0.0.1:6432/pgbouncer' --postgres ...
   vitals check --http https://shop.example/app.js --http https://shop.example/healthz
   vitals check --list-rules --rules ./my-rules # shipped rules plus/overridden by ./my-rules
@@ -230,6 +235,17 @@ int RunCheck(int argc, char** argv) {
       ->expected(1)
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
   app.add_option("--postgres", f.postgres, "PostgreSQL connection string")->type_name("DSN");
+  app.add_option("--explain-statements", f.explain_statements,
+                 "EXPLAIN this many of the statements with the most total time in "
+                 "pg_stat_statements (generic plans, nothing executed); 0 skips plans")
+      ->type_name("N")
+      ->capture_default_str()
+      ->check(CLI::Range(0, 100))
+      ->group("PostgreSQL");
+  app.add_flag("--explain-analyze", f.explain_analyze,
+               "Also EXPLAIN (ANALYZE, BUFFERS) the plain parameterless SELECTs among them: "
+               "runs them inside BEGIN READ ONLY with a 5 s statement_timeout, then ROLLBACK")
+      ->group("PostgreSQL");
   app.add_option("--http", f.http,
                  "HTTP endpoint to check for hygiene: compression, caching headers, keep-alive, "
                  "HTTP/2, timing breakdown (repeatable; GET only)")
@@ -374,10 +390,29 @@ int RunCheck(int argc, char** argv) {
     report.observed.insert(report.observed.end(), c.facts.begin(), c.facts.end());
     collections.push_back(std::move(c));
   }
+  // Plans: compare with the newest recorded check of the same server (needs the store,
+  // so only with --record), and keep this check's plans with it.
+  std::vector<PlanSnapshot> plans;
+  const std::string plans_target = f.postgres.empty() ? "" : RedactSecrets(f.postgres);
+  if (f.record) {
+    for (auto& c : collections) {
+      if (c.component != "postgres") continue;
+      plans = PlanSnapshots(c.facts);
+      if (plans.empty()) break;
+      auto changes = PlanChangesSinceLastCheck(f.store_flag, plans_target, plans);
+      if (!changes.ok()) {
+        std::fprintf(stderr, "vitals check: --record: %s\n", changes.status().message().c_str());
+        return kExitFailure;
+      }
+      c.facts.insert(c.facts.end(), changes->begin(), changes->end());
+      report.facts += static_cast<int>(changes->size());
+      report.observed.insert(report.observed.end(), changes->begin(), changes->end());
+    }
+  }
   report.findings = Evaluate(*catalog, collections);
   if (f.record) {
     auto id = RecordCheckRun({f.store_flag, f.run, started_ms, UnixNowMs(), report.components,
-                              FormatReportJson(report)});
+                              FormatReportJson(report), plans_target, plans});
     if (!id.ok()) {
       std::fprintf(stderr, "vitals check: --record: %s\n", id.status().message().c_str());
       return id.status().code() == Status::Code::kNotFound ? kExitUsage : kExitFailure;

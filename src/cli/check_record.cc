@@ -2,6 +2,7 @@
 
 #include <chrono>
 
+#include "core/units.h"
 #include "store/store.h"
 
 namespace vitals::cli {
@@ -21,7 +22,25 @@ Result<std::string> RecordCheckRun(const CheckRecordRequest& r) {
   for (const auto& comp : r.components) c.components += (c.components.empty() ? "" : ",") + comp;
   c.run_id = r.run;
   c.findings_json = r.findings_json;
+  for (const auto& p : r.plans) {
+    c.plans.push_back({r.plans_target, p.queryid, p.fingerprint, p.query, p.mean_time_s});
+  }
   return store->RecordCheck(c);
+}
+
+Result<std::vector<Fact>> PlanChangesSinceLastCheck(const std::string& store_flag,
+                                                    const std::string& target,
+                                                    const std::vector<PlanSnapshot>& now) {
+  auto store = Store::Open(ResolveStorePath(store_flag));
+  if (!store.ok()) return store.status();
+  auto previous = store->LatestCheckPlans(target);
+  if (!previous.ok()) return previous.status();
+  if (previous->check_id.empty()) return std::vector<Fact>{};
+  std::vector<PlanSnapshot> before;
+  for (const auto& p : previous->plans) {
+    before.push_back({p.queryid, p.fingerprint, p.query, p.mean_time_s});
+  }
+  return PlanChangeFacts(before, FormatUtcTimeMs(previous->finished_unix_ms), now);
 }
 
 }  // namespace vitals::cli

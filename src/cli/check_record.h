@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "collect/fact.h"
+#include "collect/postgres_plan.h"
 #include "core/status.h"
 
 namespace vitals::cli {
@@ -16,7 +18,15 @@ struct CheckRecordRequest {
   int64_t started_unix_ms = 0, finished_unix_ms = 0;
   std::vector<std::string> components;
   std::string findings_json;  // FormatReportJson of the check
+  std::string plans_target;   // the PostgreSQL DSN, masked; "" when no plans
+  std::vector<PlanSnapshot> plans;
 };
+
+// pg.plan_change facts: `now` against the plans of the newest recorded check of the same
+// target (none when there is none, or the store does not exist yet).  Errors name the store.
+Result<std::vector<Fact>> PlanChangesSinceLastCheck(const std::string& store_flag,
+                                                    const std::string& target,
+                                                    const std::vector<PlanSnapshot>& now);
 
 // Stores the check; returns its id.  Errors name the store (and the run when it is unknown).
 Result<std::string> RecordCheckRun(const CheckRecordRequest& request);

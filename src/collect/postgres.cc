@@ -1,6 +1,9 @@
 #include "collect/postgres.h"
 
+#include <algorithm>
+#include <chrono>
 #include <functional>
+#include <thread>
 
 #include <fmt/format.h>
 
@@ -124,11 +127,13 @@ Status CheckStatements(PgCheckContext& ctx, std::vector<QueryText>& texts) {
       c_plan = rows->Col("plan_ms"), c_read = rows->Col("read_ms"), c_rows = rows->Col("rows"),
       c_hit = rows->Col("shared_blks_hit"), c_blks_read = rows->Col("shared_blks_read"),
       c_db_total = rows->Col("db_total_ms"), c_query = rows->Col("query"),
-      c_id = rows->Col("queryid"), c_role = rows->Col("rolname");
+      c_id = rows->Col("queryid"), c_role = rows->Col("rolname"),
+      c_temp = rows->Col("temp_blks_written");
   for (int r = 0; r < rows->rows(); ++r) {
     std::string_view query = rows->Text(r, c_query);
     double calls = rows->Num(r, c_calls).value_or(0);
-    texts.push_back({std::string(query), calls});
+    texts.push_back({std::string(query), calls, std::string(rows->Text(r, c_id)),
+                     rows->Num(r, c_mean).value_or(0)});
     if (r >= ctx.options->top_statements) continue;
     Fact& f = ctx.Add("pg.statement", MaskSql(query, 80));
     f.num["calls"] = calls;
@@ -139,6 +144,10 @@ Status CheckStatements(PgCheckContext& ctx, std::vector<QueryText>& texts) {
     f.num["rows"] = rows->Num(r, c_rows).value_or(0);
     f.num["shared_blks_hit"] = rows->Num(r, c_hit).value_or(0);
     f.num["shared_blks_read"] = rows->Num(r, c_blks_read).value_or(0);
+    // Temporary blocks are BLCKSZ (8 KiB on every build anyone runs).
+    double temp_bytes = rows->Num(r, c_temp).value_or(0) * 8192;
+    f.num["temp_bytes_written"] = temp_bytes;
+    if (calls > 0) f.num["temp_bytes_per_call"] = temp_bytes / calls;
     double db_total = rows->Num(r, c_db_total).value_or(0);
     if (db_total > 0) f.num["share_ratio"] = rows->Num(r, c_total).value_or(0) / db_total;
     f.text["query"] = MaskSql(query, 500);
@@ -146,6 +155,34 @@ Status CheckStatements(PgCheckContext& ctx, std::vector<QueryText>& texts) {
     f.text["role"] = std::string(rows->Text(r, c_role));
     f.text["stats_since"] = ctx.stats_since;
   }
+  return Status::Ok();
+}
+
+Result<TempSample> ReadTempFiles(PgConn& conn) {
+  auto rows = conn.Query(
+      "SELECT temp_files::float8, temp_bytes::float8 FROM pg_catalog.pg_stat_database "
+      "WHERE datname = current_database()");
+  if (!rows.ok()) return rows.status();
+  if (rows->rows() == 0) return Status::NotFound("no pg_stat_database row for this database");
+  return TempSample{rows->Num(0, 0).value_or(0), rows->Num(0, 1).value_or(0),
+                    std::chrono::steady_clock::now()};
+}
+
+Status CheckTempFiles(PgCheckContext& ctx, const TempSample& first) {
+  auto last = ReadTempFiles(*ctx.conn);
+  if (!last.ok()) {
+    return ctx.Limit("temporary files", last.status()) ? Status::Ok() : last.status();
+  }
+  double window_s = std::chrono::duration<double>(last->at - first.at).count();
+  Fact& f = ctx.Add("pg.temp_files", ctx.database);
+  f.num["temp_files"] = last->files;
+  f.num["temp_bytes"] = last->bytes;
+  f.num["window_s"] = window_s;
+  if (window_s > 0) {
+    f.num["temp_files_per_s"] = std::max(0.0, last->files - first.files) / window_s;
+    f.num["temp_bytes_per_s"] = std::max(0.0, last->bytes - first.bytes) / window_s;
+  }
+  f.text["stats_since"] = ctx.stats_since;
   return Status::Ok();
 }
 
@@ -257,6 +294,12 @@ Result<Collection> CollectPostgres(const PostgresOptions& options) {
   if (!st.ok()) {
     return Status::Unavailable(fmt::format("{}: {}", conn->display(), st.message()));
   }
+  // Temporary files are a rate over the window: one sample now, one at the end.
+  const auto started = std::chrono::steady_clock::now();
+  auto temp_first = detail::ReadTempFiles(conn.value());
+  if (!temp_first.ok() && !ctx.Limit("temporary files", temp_first.status())) {
+    return temp_first.status();
+  }
   std::vector<detail::QueryText> texts;
   detail::LeadingColumns leading;
   struct Check {
@@ -272,12 +315,20 @@ Result<Collection> CollectPostgres(const PostgresOptions& options) {
       {"activity", [&] { return detail::CheckActivity(ctx); }},
       {"transaction ID age", [&] { return detail::CheckDatabases(ctx); }},
       {"sequences", [&] { return detail::CheckSequences(ctx); }},
+      {"query plans", [&] { return detail::CheckPlans(ctx, texts); }},
+      {"bloat", [&] { return detail::CheckBloat(ctx); }},
+      {"largest relations", [&] { return detail::CheckRelationSizes(ctx); }},
   };
   for (const Check& check : checks) {
     st = check.run();
     if (st.ok()) continue;
     // A lost connection ends the collection; anything else limits one check.
     if (!ctx.Limit(check.name, st)) return st;
+  }
+  if (temp_first.ok()) {
+    std::this_thread::sleep_until(started + std::chrono::nanoseconds(options.window_ns));
+    st = detail::CheckTempFiles(ctx, *temp_first);
+    if (!st.ok() && !ctx.Limit("temporary files", st)) return st;
   }
   return out;
 }

@@ -17,7 +17,8 @@
 //                   heap_blks_total, idx_blks_total (hits + reads)
 //   pg.statement    top statements of this database by total time:
 //                   calls, total_time_s, mean_time_s, plan_time_s, read_time_s,
-//                   rows, share_ratio (of the database's total); text query
+//                   rows, share_ratio (of the database's total),
+//                   temp_bytes_written, temp_bytes_per_call; text query
 //                   (literals masked, truncated), queryid, role
 //   pg.table        subject "schema.table": seq_scan, idx_scan, n_live_tup,
 //                   n_dead_tup, dead_ratio, size_bytes (main fork), last_vacuum_age_s
@@ -38,6 +39,27 @@
 //                   blocker_query, blocker_state, blocking_pids, unblock_sql
 //   pg.database     every database: xid_age, autovacuum_freeze_max_age,
 //                   freeze_max_age_ratio, wraparound_ratio (xid_age / 2^31)
+//   pg.plans        subject <db>: explained, analyzed, not_explained (texts
+//                   whose parameter types cannot be inferred, cut texts); text
+//                   not_explained (the first three reasons)
+//   pg.plan         one per explained statement, subject "queryid <id>":
+//                   calls, mean_time_s, total_cost, hottest_share, analyzed,
+//                   execution_time_s (analysed); text queryid, query,
+//                   fingerprint, hottest_node, plan_mode
+//   pg.plan.seq_scan, pg.plan.sort_spill, pg.plan.nested_loop,
+//   pg.plan.misestimate   problem nodes of those plans (postgres_plan.h)
+//   pg.table_bloat  tables with statistics (largest 200): size_bytes,
+//                   expected_bytes (live rows packed, from pg_stats),
+//                   bloat_bytes, bloat_ratio, live_rows, dead_rows; text
+//                   source ("estimate (pg_stats)" or "pgstattuple_approx",
+//                   used when the extension is installed), vacuum_sql
+//   pg.index_bloat  B-tree indexes (largest 200): size_bytes, expected_bytes,
+//                   bloat_bytes, bloat_ratio; text table, source, reindex_sql
+//   pg.relation_size the 20 largest tables, indexes and materialized views:
+//                   total_bytes, main_bytes, index_bytes (tables), rank;
+//                   text relkind, table (indexes)
+//   pg.temp_files   subject <db>: temp_files, temp_bytes (since stats_since),
+//                   temp_files_per_s, temp_bytes_per_s over the window, window_s
 //   pg.sequence     used ratio of each readable sequence against the smaller
 //                   of its own maximum and its column's type: used_ratio,
 //                   last_value, max_value; text column, column_type, alter_sql
@@ -45,7 +67,9 @@
 // facts cover the database in the DSN (as pgHero does), connections and XID
 // age cover the whole server.
 //
-// Limited checks (Collection::limited) instead of failures: pg_stat_statements
+// Limited checks (Collection::limited) instead of failures: a statement the
+// role may not explain (its queryid and the server's message);
+// pg_stat_statements
 // not installed or not preloaded; a role without pg_read_all_stats/pg_monitor
 // (other roles' sessions and statement texts are hidden); sequences the role
 // cannot read; any single check query that failed (its message).
@@ -68,8 +92,8 @@ namespace vitals {
 struct PostgresOptions {
   std::string dsn;
   // Sampling window of `vitals check`.  PostgreSQL's statistics are cumulative
-  // since the last reset, so this collector reads them once and ignores the
-  // window; the field keeps collector options uniform.
+  // since the last reset, so most checks read them once; only temporary files
+  // (pg.temp_files) are a rate, sampled at the start and after the window.
   int64_t window_ns = 0;
   // Thresholds reported with each activity fact as `threshold_s`; the shipped
   // rules compare against it, so programs can tune them here and users can
@@ -80,6 +104,17 @@ struct PostgresOptions {
   // so that rules can use a lower threshold than the options above.
   double activity_floor_s = 1;
   int top_statements = 20;  // pg.statement facts, most total time first
+  // Query plans (postgres_plan.h): EXPLAIN (FORMAT JSON) of this many of the
+  // statements with the most total time (0: none).  Statements with $n
+  // parameters get their generic plan (PREPARE, plan_cache_mode =
+  // force_generic_plan, EXPLAIN EXECUTE with NULLs, in a rolled-back
+  // transaction); nothing is executed.
+  int explain_statements = 10;
+  // --explain-analyze: EXPLAIN (ANALYZE, BUFFERS) for the statements that
+  // IsSafeToAnalyze accepts (parameterless plain SELECTs), each inside
+  // BEGIN READ ONLY with SET LOCAL statement_timeout, then ROLLBACK.
+  bool explain_analyze = false;
+  int64_t explain_timeout_ms = 5000;
   int64_t connect_timeout_ms = 5000;
   int64_t statement_timeout_ms = 10000;
 };

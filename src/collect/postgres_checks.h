@@ -8,6 +8,7 @@
 // Thread-safety: a PgCheckContext is used by one thread.
 #pragma once
 
+#include <chrono>
 #include <map>
 #include <set>
 #include <string>
@@ -49,5 +50,19 @@ Status CheckTables(PgCheckContext& ctx, const std::vector<QueryText>& texts,
 Status CheckActivity(PgCheckContext& ctx);
 Status CheckDatabases(PgCheckContext& ctx);
 Status CheckSequences(PgCheckContext& ctx);
+// Table and B-tree bloat (estimate, or pgstattuple_approx when installed) and
+// the 20 largest relations (postgres_bloat.cc).
+Status CheckBloat(PgCheckContext& ctx);
+Status CheckRelationSizes(PgCheckContext& ctx);
+// pg_stat_database temp_files / temp_bytes: one sample at the start of the
+// collection and one after the window.
+struct TempSample {
+  double files = 0, bytes = 0;
+  std::chrono::steady_clock::time_point at;
+};
+Result<TempSample> ReadTempFiles(PgConn& conn);
+Status CheckTempFiles(PgCheckContext& ctx, const TempSample& first);
+// EXPLAIN of the statements with the most total time (postgres_plans.cc).
+Status CheckPlans(PgCheckContext& ctx, const std::vector<QueryText>& statements);
 
 }  // namespace vitals::detail

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <cmath>
 
 #include <fmt/format.h>
 
@@ -265,6 +266,7 @@ std::string PgssStatementsSql(const PgssColumns& cols, std::string_view schema, 
   return fmt::format(
       "SELECT s.queryid::text AS queryid, s.calls, s.{total} AS total_ms, s.{mean} AS mean_ms, "
       "{plan} AS plan_ms, {read} AS read_ms, s.rows, s.shared_blks_hit, s.shared_blks_read, "
+      "s.temp_blks_written, "
       "sum(s.{total}) OVER () AS db_total_ms, r.rolname, left(s.query, 4000) AS query "
       "FROM {schema}.pg_stat_statements s LEFT JOIN pg_catalog.pg_roles r ON r.oid = s.userid "
       "WHERE s.dbid = (SELECT oid FROM pg_catalog.pg_database WHERE datname = "
@@ -472,6 +474,27 @@ std::vector<int> ParseInt2Vector(std::string_view text) {
     i = static_cast<size_t>(p - text.data());
   }
   return out;
+}
+
+namespace {
+double AlignUp8(double v) { return std::ceil(v / 8) * 8; }
+}  // namespace
+
+double EstimateTableBytes(const TableShape& t) {
+  if (t.rows <= 0) return 0;
+  double header = AlignUp8(23 + (t.has_nulls ? (t.columns + 7) / 8 : 0));
+  double per_row = header + AlignUp8(t.data_width) + 4;
+  double usable = (t.block_size - 24) * t.fillfactor / 100;
+  double per_page = std::clamp(std::floor(usable / per_row), 1.0, 291.0);
+  return std::ceil(t.rows / per_page) * t.block_size;
+}
+
+double EstimateBtreeBytes(const IndexShape& s) {
+  double per_row = AlignUp8(8 + s.key_width) + 4;
+  double usable = (s.block_size - 24 - 16) * s.fillfactor / 100;
+  double per_page = std::max(1.0, std::floor(usable / per_row));
+  double leaves = std::ceil(std::max(0.0, s.rows) / per_page);
+  return (leaves + std::ceil(leaves / per_page) + 1) * s.block_size;
 }
 
 }  // namespace vitals::detail

@@ -54,6 +54,8 @@ std::string SuggestIndexName(std::string_view table, const std::vector<std::stri
 struct QueryText {
   std::string text;  // normalized statement text from pg_stat_statements
   double calls = 0;
+  std::string queryid;
+  double mean_ms = 0;
 };
 
 // For each table key ("schema.table") in `table_columns`, the columns that
@@ -88,6 +90,35 @@ struct PgIndex {
 // columns, the one whose name sorts last is the redundant one (so exactly one
 // of a pair is reported), unless B is unique or primary.
 std::vector<int> FindCoveringIndexes(const std::vector<PgIndex>& indexes);
+
+// ---- bloat estimates from planner statistics -----------------------------------
+// The size the live rows of a table would take packed at its fillfactor: a
+// heap tuple is its header (23 bytes + the null bitmap when a column has
+// nulls, MAXALIGNed to 8) plus the average data width (pg_stats: sum of
+// avg_width x (1 - null_frac), aligned to 8) plus a 4-byte line pointer; a
+// page holds (block_size - 24) x fillfactor of them, at most 291.
+struct TableShape {
+  double rows = 0;   // live rows (reltuples)
+  double bytes = 0;  // main fork on disk
+  double block_size = 8192;
+  double fillfactor = 100;  // percent
+  double data_width = 0;
+  bool has_nulls = false;
+  int columns = 0;
+};
+double EstimateTableBytes(const TableShape& t);
+
+// The same for a B-tree: 8-byte index tuple header + key width, MAXALIGNed,
+// + a line pointer; (block_size - 24 - 16) x fillfactor per leaf page; one
+// internal page per leaf page's worth of leaves, and the meta page.
+struct IndexShape {
+  double rows = 0;
+  double bytes = 0;
+  double block_size = 8192;
+  double fillfactor = 90;
+  double key_width = 0;
+};
+double EstimateBtreeBytes(const IndexShape& s);
 
 // "1 3 0" (int2vector text) -> {1, 3, 0}; stops at the first non-number.
 std::vector<int> ParseInt2Vector(std::string_view text);

@@ -236,6 +236,21 @@ DROP TABLE run_histograms;
 ALTER TABLE run_histograms_v7 RENAME TO run_histograms;
 )sql";
 
+// Version 8: query-plan fingerprints per statement with each recorded check, so the next
+// check can say "plan of queryid X changed" (`vitals check --postgres ... --record`).
+constexpr const char* kV8 = R"sql(
+CREATE TABLE check_plans (
+  check_id    TEXT NOT NULL REFERENCES checks (id) ON DELETE CASCADE,
+  target      TEXT NOT NULL,
+  queryid     TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  query       TEXT NOT NULL,
+  mean_time_s REAL NOT NULL,
+  PRIMARY KEY (check_id, target, queryid)
+) WITHOUT ROWID;
+CREATE INDEX check_plans_by_target ON check_plans (target, check_id);
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
@@ -244,6 +259,7 @@ constexpr Migration kMigrations[] = {
     {5, "run status 'interrupted'; no latency is NULL", kV5},
     {6, "alert state changes during a run", kV6},
     {7, "tls_handshake histogram kind", kV7},
+    {8, "query-plan fingerprints of recorded checks", kV8},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

@@ -1,4 +1,5 @@
-// Recorded checks and incident records (schema version 4): written once, read by time window.
+// Recorded checks (schema version 4, their plans version 8) and incident records (version 4):
+// written once, read by time window.
 #include <fmt/format.h>
 
 #include "core/redact.h"
@@ -41,6 +42,19 @@ Result<std::string> Store::RecordCheck(const CheckRecord& check) {
   }
   st->Bind(6, RedactSecrets(check.findings_json));
   VITALS_RETURN_IF_ERROR(st->Run());
+  for (const CheckPlan& p : check.plans) {
+    auto ins = Stmt::Prepare(db_, path_,
+                             "INSERT OR REPLACE INTO check_plans (check_id, target, queryid, "
+                             "fingerprint, query, mean_time_s) VALUES (?, ?, ?, ?, ?, ?)");
+    if (!ins.ok()) return ins.status();
+    ins->Bind(1, id)
+        .Bind(2, RedactSecrets(p.target))
+        .Bind(3, p.queryid)
+        .Bind(4, p.fingerprint)
+        .Bind(5, RedactSecrets(p.query))
+        .Bind(6, p.mean_time_s);
+    VITALS_RETURN_IF_ERROR(ins->Run());
+  }
   VITALS_RETURN_IF_ERROR(txn->Commit());
   return id;
 }
@@ -65,6 +79,39 @@ Result<std::vector<CheckRecord>> Store::ListChecks(int64_t from_unix_ms, int64_t
     c.run_id = st->Text(4);
     c.findings_json = st->Text(5);
     out.push_back(std::move(c));
+  }
+  return out;
+}
+
+Result<RecordedPlans> Store::LatestCheckPlans(const std::string& target) {
+  auto st = Stmt::Prepare(db_, path_,
+                          "SELECT c.id, c.finished_unix_ms FROM checks c WHERE EXISTS (SELECT 1 "
+                          "FROM check_plans p WHERE p.check_id = c.id AND p.target = ?) "
+                          "ORDER BY c.finished_unix_ms DESC, c.id DESC LIMIT 1");
+  if (!st.ok()) return st.status();
+  st->Bind(1, RedactSecrets(target));
+  RecordedPlans out;
+  auto row = st->Step();
+  if (!row.ok()) return row.status();
+  if (!*row) return out;
+  out.check_id = st->Text(0);
+  out.finished_unix_ms = st->Int(1);
+  auto plans = Stmt::Prepare(db_, path_,
+                             "SELECT target, queryid, fingerprint, query, mean_time_s FROM "
+                             "check_plans WHERE check_id = ? AND target = ? ORDER BY queryid");
+  if (!plans.ok()) return plans.status();
+  plans->Bind(1, out.check_id).Bind(2, RedactSecrets(target));
+  for (;;) {
+    auto r = plans->Step();
+    if (!r.ok()) return r.status();
+    if (!*r) break;
+    CheckPlan p;
+    p.target = plans->Text(0);
+    p.queryid = plans->Text(1);
+    p.fingerprint = plans->Text(2);
+    p.query = plans->Text(3);
+    p.mean_time_s = plans->Double(4);
+    out.plans.push_back(std::move(p));
   }
   return out;
 }

@@ -180,13 +180,30 @@ struct Baseline {
   int64_t set_unix_ms = 0;
 };
 
+// The plan of one statement as a recorded check saw it (schema version 8, `check_plans`).
+struct CheckPlan {
+  std::string target;       // the checked server, masked ("postgresql://app:***@db/shop")
+  std::string queryid;      // pg_stat_statements queryid
+  std::string fingerprint;  // node types, relations, indexes (collect/postgres_plan.h)
+  std::string query;        // masked statement text (stored redacted)
+  double mean_time_s = 0;
+};
+
+// The plans of the newest recorded check that has plans for a target.
+struct RecordedPlans {
+  std::string check_id;  // "" when no check has plans for the target
+  int64_t finished_unix_ms = 0;
+  std::vector<CheckPlan> plans;
+};
+
 // One `vitals check --record`: when it ran and what it found (schema version 4, `checks`).
 struct CheckRecord {
   std::string id;  // RecordCheck assigns one when empty (the run id format)
   int64_t started_unix_ms = 0, finished_unix_ms = 0;
-  std::string components;     // comma-separated, e.g. "host,prometheus"
-  std::string run_id;         // the run it was attached to; "" for none
-  std::string findings_json;  // the `vitals check --format json` document (stored redacted)
+  std::string components;        // comma-separated, e.g. "host,prometheus"
+  std::string run_id;            // the run it was attached to; "" for none
+  std::string findings_json;     // the `vitals check --format json` document (stored redacted)
+  std::vector<CheckPlan> plans;  // stored in check_plans; not read back by ListChecks
 };
 
 // A stored post-incident record (`vitals incident`, schema version 4, `incidents`).
@@ -286,6 +303,8 @@ class Store {
   Result<std::string> RecordCheck(const CheckRecord& check);
   // Checks that ran (at least partly) inside [from, to], oldest first.
   Result<std::vector<CheckRecord>> ListChecks(int64_t from_unix_ms, int64_t to_unix_ms);
+  // The plans of the newest check (by finish time) that stored plans for `target`.
+  Result<RecordedPlans> LatestCheckPlans(const std::string& target);
 
   // ---- incident records (`vitals incident`) ----
   // Stores the record (redacted) and returns its id.

@@ -163,9 +163,11 @@ TEST(StoreFindings, MigratesAVersionOneStoreKeepingItsRuns) {
     id = CompletedRun(*store);
   }
   // Make it a version-1 file again: what a store written by the previous vitals looks like.
-  RawExec(path,
-          "DROP TABLE run_findings; DROP TABLE run_noise; DROP TABLE checks; DROP TABLE "
-          "incidents; DROP TABLE run_alerts; PRAGMA user_version = 1;");
+  RawExec(
+      path,
+      "DROP TABLE check_plans; DROP TABLE run_findings; DROP TABLE run_noise; DROP TABLE checks; "
+      "DROP TABLE "
+      "incidents; DROP TABLE run_alerts; PRAGMA user_version = 1;");
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
   EXPECT_EQ(*store->SchemaVersion(), detail::LatestSchemaVersion());

@@ -90,7 +90,8 @@ TEST(StoreNoise, MigratesAVersionTwoStoreKeepingItsRuns) {
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     // Back to version 2: drop what versions 3 and later added.
     ASSERT_EQ(sqlite3_exec(db,
-                           "DROP TABLE run_noise; DROP TABLE checks; DROP TABLE incidents; "
+                           "DROP TABLE check_plans; DROP TABLE run_noise; DROP TABLE checks; DROP "
+                           "TABLE incidents; "
                            "DROP TABLE run_alerts; PRAGMA user_version = 2;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
