@@ -7,6 +7,7 @@
 #include <cctype>
 #include <memory>
 
+#include "collect/alpn_probe.h"
 #include "collect/http_get.h"
 #include "core/redact.h"
 
@@ -209,6 +210,17 @@ Result<Collection> CollectHttp(const HttpHygieneOptions& options) {
   std::vector<std::string> failures;
   for (const std::string& url : options.urls) {
     auto f = CheckOne(url, options);
+    if (f.ok() && f->num["https"] == 1) {
+      // HTTP/2 offered: ask the server by ALPN ourselves (the transfer's version depends on
+      // how the local libcurl was built).
+      auto alpn = detail::ProbeAlpn(url, {options.cacert, options.timeout_ms});
+      if (alpn.ok()) {
+        f->num["h2_offered"] = *alpn == "h2" ? 1 : 0;
+        f->text["alpn"] = alpn->empty() ? "none" : *alpn;
+      } else {
+        out.limited.push_back(RedactSecrets(alpn.status().message()) + ": HTTP/2 not checked");
+      }
+    }
     if (f.ok()) {
       out.facts.push_back(std::move(f.value()));
     } else {

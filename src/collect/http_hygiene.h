@@ -13,8 +13,10 @@
 //                  reused the connection), https (0/1), http_version (1.0, 1.1, 2, 3),
 //                  static (0/1: the path ends in an asset extension), health (0/1: the path
 //                  names a health, readiness or liveness endpoint), has_cache_control,
-//                  has_etag, has_last_modified (0/1); text content_type, content_encoding,
-//                  cache_control
+//                  has_etag, has_last_modified (0/1), h2_offered (https only, 0/1: the
+//                  server chose h2 when a separate TLS handshake offered h2 and
+//                  http/1.1 by ALPN, collect/alpn_probe.h); text content_type,
+//                  content_encoding, cache_control, alpn (https: "h2", "http/1.1", "none")
 //
 // Errors: Unavailable naming the URL when it cannot be fetched at all (DNS, connect, TLS
 // verification, timeout); a 4xx/5xx answer is a fact, not an error.

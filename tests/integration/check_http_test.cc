@@ -40,10 +40,12 @@ int FreePort() {
   return port;
 }
 
-// An nginx serving `dir/www` with `extra` in its server block, on a free loopback port.
+// An nginx serving `dir/www` with `extra` in its server block, on a free loopback port;
+// `listen_options` go on its listen line (" ssl", " ssl http2").
 class Nginx {
  public:
-  Nginx(const fs::path& dir, const std::string& extra) : dir_(dir) {
+  Nginx(const fs::path& dir, const std::string& extra, const std::string& listen_options = "")
+      : dir_(dir), tls_(listen_options.find("ssl") != std::string::npos) {
     fs::create_directories(dir / "www");
     fs::create_directories(dir / "tmp");
     std::string js;
@@ -61,8 +63,8 @@ class Nginx {
          << (dir / "tmp").string() << "; fastcgi_temp_path " << (dir / "tmp").string()
          << "; uwsgi_temp_path " << (dir / "tmp").string() << "; scgi_temp_path "
          << (dir / "tmp").string() << ";\n"
-         << "  server { listen 127.0.0.1:" << port_ << "; root " << (dir / "www").string()
-         << ";\n    " << extra << "\n  }\n}\n";
+         << "  server { listen 127.0.0.1:" << port_ << listen_options << "; root "
+         << (dir / "www").string() << ";\n    " << extra << "\n  }\n}\n";
     conf.close();
     const std::string cmd = "nginx -c " + (dir / "nginx.conf").string() + " -p " + dir.string() +
                             " -e " + (dir / "error.log").string() + " 2>&1";
@@ -83,11 +85,12 @@ class Nginx {
   }
   bool ok() const { return ok_ && port_ > 0; }
   std::string Url(const std::string& path) const {
-    return "http://127.0.0.1:" + std::to_string(port_) + path;
+    return std::string(tls_ ? "https" : "http") + "://127.0.0.1:" + std::to_string(port_) + path;
   }
 
  private:
   fs::path dir_;
+  bool tls_ = false;
   int port_ = -1;
   bool ok_ = false;
 };
@@ -157,6 +160,42 @@ TEST_F(HttpCheck, FindingsAppearWithoutHygieneAndDisappearWithIt) {
       EXPECT_EQ(f["num"]["keep_alive"].get<double>(), 1);
     }
   }
+}
+
+// HTTP/2 offered by ALPN on a TLS listener: nginx with and without `http2` on it, with the
+// certificate start_nginx_tls made (signed by its CA, valid for 127.0.0.1).
+TEST_F(HttpCheck, Http2OfferedByAlpnOrNot) {
+  const char* tls_dir = std::getenv("VITALS_TEST_TLS_DIR");
+  VITALS_REQUIRE_SERVER("VITALS_TEST_TLS_DIR", "source scripts/lib/servers.sh; start_nginx_tls");
+  const std::string certs = std::string("ssl_certificate ") + tls_dir + "/server.pem; " +
+                            "ssl_certificate_key " + tls_dir + "/server.key;";
+  const std::string ca = std::string(tls_dir) + "/ca.pem";
+  testing::CliResult h1, h2;
+  {
+    Nginx nginx(dir_ / "h1", certs, " ssl");
+    ASSERT_TRUE(nginx.ok());
+    h1 = RunCheck({"--http", nginx.Url("/healthz"), "--http-cacert", ca});
+  }
+  ASSERT_TRUE(h1.doc.is_object()) << h1.out << h1.err;
+  auto no_h2 = JsonFindings(h1, "http.no_http2");
+  ASSERT_EQ(no_h2.size(), 1u) << h1.out;
+  EXPECT_NE(no_h2[0].value("evidence", "").find("the server chose http/1.1"), std::string::npos)
+      << no_h2[0].dump();
+  {
+    Nginx nginx(dir_ / "h2", certs, " ssl http2");
+    ASSERT_TRUE(nginx.ok());
+    h2 = RunCheck({"--http", nginx.Url("/healthz"), "--http-cacert", ca});
+  }
+  ASSERT_TRUE(h2.doc.is_object()) << h2.out << h2.err;
+  EXPECT_TRUE(JsonFindings(h2, "http.no_http2").empty()) << h2.out;
+  bool seen = false;
+  for (const auto& f : h2.doc["observed"]) {
+    if (f["kind"] != "http.endpoint") continue;
+    EXPECT_EQ(f["num"]["h2_offered"].get<double>(), 1);
+    EXPECT_EQ(f["text"]["alpn"], "h2");
+    seen = true;
+  }
+  EXPECT_TRUE(seen) << h2.out;
 }
 
 TEST_F(HttpCheck, AClosedPortIsACheckErrorNamingTheUrl) {
