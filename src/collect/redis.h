@@ -34,18 +34,23 @@
 //   redis.latency_event  one per LATENCY LATEST event (subject "host:port event"):
 //                  latest_s, max_s, age_s, threshold_s; text event
 //   redis.keyspace keys (DBSIZE), scanned, complete (0/1: the walk ended within
-//                  --redis-key-budget), scan_s, memory_bytes (sum of MEMORY USAGE),
-//                  no_ttl_keys, no_ttl_ratio, cache (0/1: maxmemory and an evicting
-//                  policy), volatile_policy (0/1)
+//                  --redis-key-budget), scan_s, memory_bytes (sum of MEMORY USAGE,
+//                  scaled when sampled), no_ttl_keys, no_ttl_ratio, sampled (keys
+//                  measured), sample_every (1: all), cache (0/1: maxmemory and an
+//                  evicting policy), volatile_policy (0/1); text memory (says
+//                  whether memory was sampled, and the sample size)
 //   redis.key_prefix  the top 10 prefixes by memory ("user:*" for "user:42"; subject
-//                  "host:port prefix"): rank, keys, memory_bytes, avg_bytes,
-//                  memory_share, key_share, no_ttl_keys, no_ttl_ratio, cache,
-//                  volatile_policy; text prefix
+//                  "host:port prefix"): rank, keys (exact), sampled_keys,
+//                  memory_bytes, avg_bytes, memory_share, key_share, no_ttl_keys,
+//                  no_ttl_ratio, cache, volatile_policy; text prefix, memory
 //   redis.big_key  the 10 biggest keys (subject "host:port key"): rank,
-//                  memory_bytes, ttl_s (-1: none); text key
-//   The walk uses SCAN (never KEYS) and pipelined MEMORY USAGE / PTTL, and stops
-//   when the budget is spent: on a huge keyspace the figures cover what was
-//   scanned (complete 0).
+//                  memory_bytes, ttl_s (-1: none); text key, found_in
+//   The walk uses SCAN (never KEYS) and counts every key it scans; MEMORY USAGE /
+//   PTTL (pipelined) run on every key of a keyspace up to 50,000 keys per budget
+//   second (100,000 with the default 2 s), else on every k-th key
+//   (k = ceil(DBSIZE / that)), each prefix's sample scaled by its exact count.
+//   It stops when the budget is spent: on a huge keyspace the figures cover
+//   what was scanned (complete 0).
 // Limited: CONFIG GET refused (renamed or ACL) -> maxclients from INFO only,
 // slower_than_s absent; SLOWLOG refused -> no slow_command facts; LATENCY
 // refused -> no latency_event facts.  The monitor off (its default) gives no

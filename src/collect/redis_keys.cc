@@ -1,6 +1,7 @@
 #include "collect/redis_keys.h"
 
 #include <algorithm>
+#include <cmath>
 #include <unordered_map>
 
 #include "core/clock.h"
@@ -16,13 +17,13 @@ std::string KeyPrefix(std::string_view key) {
   return std::string(key.substr(0, std::min<size_t>(colon, 62))) + ":*";
 }
 
-void KeyStats::Add(std::string_view key, int64_t memory_bytes, int64_t pttl_ms) {
-  if (pttl_ms == -2) return;  // gone between SCAN and the lookup
-  ++scanned_;
-  const int64_t mem = std::max<int64_t>(0, memory_bytes);
-  memory_ += mem;
-  const bool no_ttl = pttl_ms == -1;
-  no_ttl_ += no_ttl;
+int64_t SampleEvery(int64_t dbsize, const KeyScanOptions& o) {
+  const double per_budget =
+      std::max(1.0, double(o.budget_ns) / 1e9 * double(o.sampled_keys_per_budget_s));
+  return std::max<int64_t>(1, int64_t(std::ceil(double(dbsize) / per_budget)));
+}
+
+KeyStats::Prefix& KeyStats::PrefixOf(std::string_view key) {
   // Bounded: keys without a common prefix scheme would make one prefix per key.
   std::string prefix = KeyPrefix(key);
   auto found = index_.find(prefix);
@@ -34,8 +35,25 @@ void KeyStats::Add(std::string_view key, int64_t memory_bytes, int64_t pttl_ms) 
       prefixes_.push_back({prefix});
     }
   }
-  Prefix* it = &prefixes_[found->second];
+  return prefixes_[found->second];
+}
+
+void KeyStats::Count(std::string_view key) {
+  ++scanned_;
+  ++PrefixOf(key).keys;
+}
+
+void KeyStats::Add(std::string_view key, int64_t memory_bytes, int64_t pttl_ms) {
+  if (pttl_ms == -2) return;  // gone between SCAN and the lookup
+  ++scanned_;
+  ++sampled_;
+  const int64_t mem = std::max<int64_t>(0, memory_bytes);
+  memory_ += mem;
+  const bool no_ttl = pttl_ms == -1;
+  no_ttl_ += no_ttl;
+  Prefix* it = &PrefixOf(key);
   ++it->keys;
+  ++it->sampled;
   it->memory += mem;
   it->no_ttl += no_ttl;
   if (o_.top_keys <= 0) return;
@@ -49,7 +67,7 @@ void KeyStats::Add(std::string_view key, int64_t memory_bytes, int64_t pttl_ms) 
 }
 
 std::vector<Fact> KeyStats::Facts(const std::string& subject, int64_t dbsize, bool complete,
-                                  double scan_s) const {
+                                  double scan_s, int64_t sample_every) const {
   std::vector<Fact> out;
   auto fact = [&](const char* kind, std::string subj) {
     Fact f;
@@ -65,28 +83,59 @@ std::vector<Fact> KeyStats::Facts(const std::string& subject, int64_t dbsize, bo
   ks.num["scanned"] = double(scanned_);
   ks.num["complete"] = complete ? 1 : 0;
   ks.num["scan_s"] = scan_s;
-  ks.num["memory_bytes"] = double(memory_);
-  ks.num["no_ttl_keys"] = double(no_ttl_);
-  if (scanned_ > 0) ks.num["no_ttl_ratio"] = double(no_ttl_) / double(scanned_);
+  // A prefix's memory and keys without TTL: its sample scaled by its exact key count (a
+  // prefix no sampled key fell in gets the keyspace's average bytes per sampled key).
+  const double avg_all = sampled_ > 0 ? double(memory_) / double(sampled_) : 0;
+  const double no_ttl_all = sampled_ > 0 ? double(no_ttl_) / double(sampled_) : 0;
+  struct Scaled {
+    const Prefix* p;
+    double memory, no_ttl;
+  };
+  std::vector<Scaled> order;
+  double memory_total = 0, no_ttl_total = 0;
+  for (const Prefix& p : prefixes_) {
+    Scaled sc{&p, 0, 0};
+    if (p.sampled > 0 && p.sampled == p.keys) {
+      sc.memory = double(p.memory), sc.no_ttl = double(p.no_ttl);
+    } else if (p.sampled > 0) {
+      const double scale = double(p.keys) / double(p.sampled);
+      sc.memory = double(p.memory) * scale, sc.no_ttl = double(p.no_ttl) * scale;
+    } else {
+      sc.memory = avg_all * double(p.keys), sc.no_ttl = no_ttl_all * double(p.keys);
+    }
+    memory_total += sc.memory;
+    no_ttl_total += sc.no_ttl;
+    order.push_back(sc);
+  }
+  const bool sampled = sampled_ < scanned_;
+  ks.num["memory_bytes"] = std::round(memory_total);
+  ks.num["no_ttl_keys"] = std::round(no_ttl_total);
+  if (scanned_ > 0) ks.num["no_ttl_ratio"] = no_ttl_total / double(scanned_);
+  ks.num["sampled"] = double(sampled_);
+  ks.num["sample_every"] = double(sample_every);
+  ks.text["memory"] = sampled ? "sampled: MEMORY USAGE and PTTL of 1 key in " +
+                                    std::to_string(sample_every) + " (" + std::to_string(sampled_) +
+                                    " keys), scaled by each prefix's exact key count"
+                              : "every scanned key measured";
   out.push_back(std::move(ks));
 
-  std::vector<const Prefix*> order;
-  for (const Prefix& p : prefixes_) order.push_back(&p);
-  std::sort(order.begin(), order.end(), [](const Prefix* a, const Prefix* b) {
-    return a->memory != b->memory ? a->memory > b->memory : a->keys > b->keys;
+  std::sort(order.begin(), order.end(), [](const Scaled& a, const Scaled& b) {
+    return a.memory != b.memory ? a.memory > b.memory : a.p->keys > b.p->keys;
   });
   for (size_t i = 0; i < order.size() && int(i) < o_.top_prefixes; ++i) {
-    const Prefix& p = *order[i];
+    const Prefix& p = *order[i].p;
     Fact f = fact("redis.key_prefix", subject + " " + p.name);
     f.text["prefix"] = p.name;
     f.num["rank"] = double(i + 1);
     f.num["keys"] = double(p.keys);
-    f.num["memory_bytes"] = double(p.memory);
-    f.num["avg_bytes"] = p.keys > 0 ? double(p.memory) / double(p.keys) : 0;
-    f.num["memory_share"] = memory_ > 0 ? double(p.memory) / double(memory_) : 0;
+    f.num["sampled_keys"] = double(p.sampled);
+    f.num["memory_bytes"] = std::round(order[i].memory);
+    f.num["avg_bytes"] = p.keys > 0 ? order[i].memory / double(p.keys) : 0;
+    f.num["memory_share"] = memory_total > 0 ? order[i].memory / memory_total : 0;
     f.num["key_share"] = scanned_ > 0 ? double(p.keys) / double(scanned_) : 0;
-    f.num["no_ttl_keys"] = double(p.no_ttl);
-    f.num["no_ttl_ratio"] = p.keys > 0 ? double(p.no_ttl) / double(p.keys) : 0;
+    f.num["no_ttl_keys"] = std::round(order[i].no_ttl);
+    f.num["no_ttl_ratio"] = p.keys > 0 ? order[i].no_ttl / double(p.keys) : 0;
+    f.text["memory"] = sampled ? "estimated from a sample" : "measured";
     out.push_back(std::move(f));
   }
   for (size_t i = 0; i < top_.size(); ++i) {
@@ -95,6 +144,7 @@ std::vector<Fact> KeyStats::Facts(const std::string& subject, int64_t dbsize, bo
     f.num["rank"] = double(i + 1);
     f.num["memory_bytes"] = double(top_[i].memory);
     f.num["ttl_s"] = top_[i].pttl_ms >= 0 ? double(top_[i].pttl_ms) / 1e3 : -1;
+    f.text["found_in"] = sampled ? "the sampled keys" : "every key";
     out.push_back(std::move(f));
   }
   return out;
@@ -127,6 +177,8 @@ Result<std::vector<Fact>> ScanKeyDistribution(RedisSession& s, const KeyScanOpti
   auto dbsize = s.Run({"DBSIZE"});
   if (!dbsize.ok()) return dbsize.status();
   const int64_t keys = (*dbsize)->integer;
+  const int64_t every = SampleEvery(keys, o);
+  int64_t seen = 0;
   KeyStats stats(o);
   const std::string count = std::to_string(o.scan_count);
   // Two pages in flight, so the server always has queued work while we parse: the stream is
@@ -148,25 +200,29 @@ Result<std::vector<Fact>> ScanKeyDistribution(RedisSession& s, const KeyScanOpti
       return Status::Unavailable(s.display() + ": SCAN returned an unexpected reply");
     }
     const std::string cursor = ReplyString(r->element[0]);
-    page.clear();
-    for (size_t i = 0; i < r->element[1]->elements; ++i) {
-      page.push_back(ReplyString(r->element[1]->element[i]));
-    }
     complete = cursor == "0";
     if (!complete && MonotonicNs() - start < o.budget_ns) {
       VITALS_RETURN_IF_ERROR(s.Append({"SCAN", cursor, "COUNT", count}));
       scan_pending = true;
     }
-    for (const std::string& k : page) {
-      VITALS_RETURN_IF_ERROR(s.Append({"MEMORY", "USAGE", k}));
-      VITALS_RETURN_IF_ERROR(s.Append({"PTTL", k}));
+    // Keys not sampled are only counted; the sampled ones wait in `page` for their replies.
+    page.clear();
+    for (size_t i = 0; i < r->element[1]->elements; ++i) {
+      const redisReply* e = r->element[1]->element[i];
+      if (seen++ % every != 0) {
+        stats.Count(std::string_view(e->str != nullptr ? e->str : "", e->len));
+        continue;
+      }
+      page.push_back(ReplyString(e));
+      VITALS_RETURN_IF_ERROR(s.Append({"MEMORY", "USAGE", page.back()}));
+      VITALS_RETURN_IF_ERROR(s.Append({"PTTL", page.back()}));
     }
     if (have_previous) VITALS_RETURN_IF_ERROR(ReadPage(s, previous, &stats));
     previous.swap(page);
     have_previous = true;
   }
   if (have_previous) VITALS_RETURN_IF_ERROR(ReadPage(s, previous, &stats));
-  return stats.Facts(subject, keys, complete, double(MonotonicNs() - start) / 1e9);
+  return stats.Facts(subject, keys, complete, double(MonotonicNs() - start) / 1e9, every);
 }
 
 }  // namespace vitals::detail

@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <string>
 
 namespace vitals::detail {
@@ -69,6 +70,57 @@ TEST(RedisKeys, TopPrefixesBiggestKeysAndTtlShares) {
   EXPECT_EQ(keys[1], "big:other");
   EXPECT_EQ(Find(facts, "redis.big_key", "big:blob")->num.at("ttl_s"), -1);
   EXPECT_EQ(Find(facts, "redis.big_key", "big:other")->num.at("ttl_s"), 1);
+}
+
+TEST(RedisKeys, SampleStepFollowsKeyspaceAndBudget) {
+  KeyScanOptions o;  // 2 s at 50,000 keys per budget second: 100,000 keys measured whole
+  EXPECT_EQ(SampleEvery(0, o), 1);
+  EXPECT_EQ(SampleEvery(100'000, o), 1);
+  EXPECT_EQ(SampleEvery(100'001, o), 2);
+  EXPECT_EQ(SampleEvery(1'000'000, o), 10);
+  o.budget_ns = 500'000'000;
+  EXPECT_EQ(SampleEvery(1'000'000, o), 40);
+}
+
+TEST(RedisKeys, SampledMemoryIsScaledPerPrefixAndSaysSo) {
+  KeyScanOptions o;
+  KeyStats s(o);
+  // Every 4th key measured: 400 "a:" keys of 100 bytes (no TTL), 40 "b:" keys of 10,000 bytes
+  // with a TTL, and 2 "c:" keys never sampled.
+  int n = 0;
+  auto key = [&](const std::string& k, int64_t bytes, int64_t pttl) {
+    if (n++ % 4 == 0) {
+      s.Add(k, bytes, pttl);
+    } else {
+      s.Count(k);
+    }
+  };
+  for (int i = 0; i < 400; ++i) key("a:" + std::to_string(i), 100, -1);
+  for (int i = 0; i < 40; ++i) key("b:" + std::to_string(i), 10'000, 5000);
+  s.Count("c:1");
+  s.Count("c:2");
+  auto facts = s.Facts("h:1", 442, true, 0.1, 4);
+  const Fact* ks = Find(facts, "redis.keyspace", "h:1");
+  ASSERT_NE(ks, nullptr);
+  EXPECT_EQ(ks->num.at("scanned"), 442);
+  EXPECT_EQ(ks->num.at("sampled"), 110);
+  EXPECT_EQ(ks->num.at("sample_every"), 4);
+  EXPECT_NE(ks->text.at("memory").find("1 key in 4 (110 keys)"), std::string::npos)
+      << ks->text.at("memory");
+  const Fact* a = Find(facts, "redis.key_prefix", "a:*");
+  const Fact* b = Find(facts, "redis.key_prefix", "b:*");
+  const Fact* c = Find(facts, "redis.key_prefix", "c:*");
+  ASSERT_TRUE(a != nullptr && b != nullptr && c != nullptr);
+  EXPECT_EQ(a->num.at("keys"), 400);  // counts are exact
+  EXPECT_EQ(a->num.at("memory_bytes"), 40'000);
+  EXPECT_EQ(a->num.at("no_ttl_keys"), 400);
+  EXPECT_EQ(b->num.at("keys"), 40);
+  EXPECT_EQ(b->num.at("memory_bytes"), 400'000);
+  EXPECT_EQ(b->num.at("rank"), 1);
+  EXPECT_EQ(b->num.at("no_ttl_keys"), 0);
+  // No sampled key: the keyspace's average per sampled key (1,010,000 / 110 ... x 2).
+  EXPECT_NEAR(c->num.at("memory_bytes"), std::round(2 * (100.0 * 100 + 10 * 10'000) / 110), 1);
+  EXPECT_EQ(a->text.at("memory"), "estimated from a sample");
 }
 
 }  // namespace
