@@ -7,6 +7,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "collect/postgres_logic.h"
+
 namespace vitals::detail {
 namespace {
 
@@ -392,7 +394,7 @@ void AppendPlanFacts(const PlanSummary& plan, const PlanContext& ctx, std::vecto
       f.num["rows"] = rows;
       if (table_rows > 0) f.num["selectivity_ratio"] = std::min(1.0, rows / table_rows);
       f.text["table"] = n.relation;
-      f.text["filter"] = Cut(n.filter, 300);
+      f.text["filter"] = MaskSql(n.filter, 300);  // a view's literals stay hidden
     }
     bool sort_spilled = n.analyzed && n.sort_space_type == "Disk";
     bool hash_spilled = n.analyzed && n.hash_batches > 1;
