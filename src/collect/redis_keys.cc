@@ -202,7 +202,10 @@ Result<std::vector<Fact>> ScanKeyDistribution(RedisSession& s, const KeyScanOpti
     const std::string cursor = ReplyString(r->element[0]);
     complete = cursor == "0";
     if (!complete && MonotonicNs() - start < o.budget_ns) {
+      // Out at once: the server scans the next page while this one is parsed (SCAN is
+      // sequential, so this overlap is the only one there is).
       VITALS_RETURN_IF_ERROR(s.Append({"SCAN", cursor, "COUNT", count}));
+      VITALS_RETURN_IF_ERROR(s.Flush());
       scan_pending = true;
     }
     // Keys not sampled are only counted; the sampled ones wait in `page` for their replies.
@@ -217,6 +220,7 @@ Result<std::vector<Fact>> ScanKeyDistribution(RedisSession& s, const KeyScanOpti
       VITALS_RETURN_IF_ERROR(s.Append({"MEMORY", "USAGE", page.back()}));
       VITALS_RETURN_IF_ERROR(s.Append({"PTTL", page.back()}));
     }
+    VITALS_RETURN_IF_ERROR(s.Flush());
     if (have_previous) VITALS_RETURN_IF_ERROR(ReadPage(s, previous, &stats));
     previous.swap(page);
     have_previous = true;

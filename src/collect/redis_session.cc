@@ -49,6 +49,17 @@ Status RedisSession::Append(const std::vector<std::string>& args) {
   return Status::Ok();
 }
 
+Status RedisSession::Flush() {
+  int done = 0;
+  while (done == 0) {
+    if (redisBufferWrite(ctx_.get(), &done) != REDIS_OK) {
+      return Status::Unavailable(
+          fmt::format("{}: {}", display_, ScrubSecrets(ctx_->errstr, secrets_)));
+    }
+  }
+  return Status::Ok();
+}
+
 Result<ReplyPtr> RedisSession::Next() {
   void* raw = nullptr;
   if (redisGetReply(ctx_.get(), &raw) != REDIS_OK) return Check(nullptr);

@@ -38,6 +38,10 @@ class RedisSession {
   // queued one (same errors as Run).  Every Append must be matched by one Next.
   Status Append(const std::vector<std::string>& args);
   Result<ReplyPtr> Next();
+  // Sends what Append queued now.  Next sends only when no reply is buffered yet, so a
+  // pipeline that wants the server busy while it parses must flush itself.  Errors:
+  // Unavailable (connection).
+  Status Flush();
 
   const std::string& display() const { return display_; }
 
