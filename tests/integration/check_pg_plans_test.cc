@@ -102,6 +102,9 @@ TEST_F(PgPlans, FindingsNameTheCostlyNode) {
   EXPECT_NE(seq->title.find("public.orders"), std::string::npos) << seq->title;
   EXPECT_NE(seq->action.find("CREATE INDEX CONCURRENTLY ON public.orders"), std::string::npos)
       << seq->action;
+  // The plan's costliest node is named: here the scan itself.
+  EXPECT_NE(seq->evidence.find("costliest node is Seq Scan on public.orders"), std::string::npos)
+      << seq->evidence;
   ASSERT_NE(spill, nullptr) << "no pg.plan.sort_spill finding for ORDER BY note";
   EXPECT_NE(spill->title.find("Sort"), std::string::npos) << spill->title;
 
