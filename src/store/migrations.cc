@@ -236,6 +236,21 @@ DROP TABLE run_histograms;
 ALTER TABLE run_histograms_v7 RENAME TO run_histograms;
 )sql";
 
+// Version 8: server-side series observed during a run (`vitals load --observe`), one row per
+// sample: docs/observe.md names the series.
+constexpr const char* kV8 = R"sql(
+CREATE TABLE run_series (
+  run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  name      TEXT NOT NULL,
+  subject   TEXT NOT NULL,
+  component TEXT NOT NULL,
+  unit      TEXT NOT NULL,
+  t_s       REAL NOT NULL,
+  value     REAL NOT NULL,
+  PRIMARY KEY (run_id, name, subject, t_s)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
@@ -244,6 +259,7 @@ constexpr Migration kMigrations[] = {
     {5, "run status 'interrupted'; no latency is NULL", kV5},
     {6, "alert state changes during a run", kV6},
     {7, "tls_handshake histogram kind", kV7},
+    {8, "server-side series observed during a run", kV8},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

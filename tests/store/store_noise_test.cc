@@ -91,7 +91,7 @@ TEST(StoreNoise, MigratesAVersionTwoStoreKeepingItsRuns) {
     // Back to version 2: drop what versions 3 and later added.
     ASSERT_EQ(sqlite3_exec(db,
                            "DROP TABLE run_noise; DROP TABLE checks; DROP TABLE incidents; "
-                           "DROP TABLE run_alerts; PRAGMA user_version = 2;",
+                           "DROP TABLE run_alerts; DROP TABLE run_series; PRAGMA user_version = 2;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);
