@@ -27,6 +27,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "target/leak.h"
 #include "target/listen_address.h"
 #include "target/metrics.h"
 #include "target/target_options.h"
@@ -36,6 +37,7 @@ namespace vitals {
 namespace detail {
 struct WorkerShared;
 class Worker;
+class ThreadModes;
 }  // namespace detail
 
 class TargetServer {
@@ -66,6 +68,8 @@ class TargetServer {
   ListenAddress address_;
   std::unique_ptr<detail::WorkerShared> shared_;
   std::vector<std::unique_ptr<ThreadMetrics>> metrics_;
+  std::vector<std::unique_ptr<detail::ThreadModes>> modes_;  // --cache / --redis / --postgres
+  std::unique_ptr<Leaker> leaker_;                           // --leak
   std::vector<std::unique_ptr<detail::Worker>> workers_;
   std::vector<std::thread> threads_;
   std::mutex stop_mu_;
