@@ -286,6 +286,31 @@ TEST_F(TargetRedis, SmallMaxmemoryEvictsUnderLoad) {
             1000);
 }
 
+TEST_F(TargetRedis, FailedCallsAnswer503AndAreCounted) {
+  // A full Redis that may not evict refuses the SET of every miss (OOM error reply).
+  RedisCmd(c_.get(), "CONFIG SET maxmemory-policy noeviction");
+  RedisCmd(c_.get(), "CONFIG SET maxmemory 1");
+  Child t(TargetArgs({"--redis", url_, "--redis-keys", "1000"}));
+  int port = t.ReadyPort();
+  ASSERT_GT(port, 0) << t.Stderr();
+  TestHttpClient c{uint16_t(port)};
+  HttpResponse r;
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_TRUE(c.Send("GET /items HTTP/1.1\r\n\r\n") && c.Read(&r));
+    EXPECT_EQ(r.status, 503);
+    EXPECT_EQ(r.body, "error\n");
+  }
+  const std::string m = Scrape(port);
+  EXPECT_EQ(Metric(m, R"(vitals_target_backend_requests_total{backend="redis",result="error"})"),
+            5);
+  EXPECT_EQ(Metric(m, R"(http_requests_total{method="GET",path="/items",code="503"})"), 5);
+  t.Signal(SIGTERM);
+  EXPECT_EQ(t.Wait(), 0);
+  const std::string err = t.Stderr();
+  EXPECT_THAT(err, HasSubstr("redis call failed"));
+  EXPECT_THAT(err, HasSubstr("OOM"));
+}
+
 TEST(TargetBackends, UnreachableRedisFailsAtStartWithoutThePassword) {
   std::string out, err;
   EXPECT_EQ(RunVitals(TargetArgs({"--redis", "redis://:hunter2@127.0.0.1:1/0"}), &out, &err), 1);
@@ -308,7 +333,8 @@ class TargetPostgres : public ::testing::Test {
     ASSERT_EQ(PQstatus(conn_.get()), CONNECTION_OK) << PQerrorMessage(conn_.get());
     table_ = fmt::format("vitals_target_counter_{}", getpid());
     Exec(
-        fmt::format("DROP TABLE IF EXISTS {0}; CREATE TABLE {0} (id int PRIMARY KEY, n bigint "
+        fmt::format("SET client_min_messages TO warning; DROP TABLE IF EXISTS {0}; CREATE TABLE "
+                    "{0} (id int PRIMARY KEY, n bigint "
                     "NOT NULL DEFAULT 0); INSERT INTO {0} (id) SELECT generate_series(1, 100)",
                     table_));
   }
