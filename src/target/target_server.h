@@ -12,10 +12,14 @@
 // configured body, or the injected error status, after the sampled latency
 // and any stall.  Worker threads inherit the caller's signal mask: a process
 // that handles SIGINT/SIGTERM on one thread should block them before Start().
+// The failure modes of options.leak / cache / backend (docs/target.md) start
+// here too: the leak's thread, each worker's cache share, and each worker's
+// backend connection (connected before Start returns).
 //
 // Errors from Start: InvalidArgument for bad options or a non-loopback
 // address without allow_external; Io when the socket cannot be bound (the
-// message names the address and suggests another port).
+// message names the address and suggests another port); Unavailable when a
+// --redis / --postgres backend cannot be reached (its password masked).
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
