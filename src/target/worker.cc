@@ -325,7 +325,7 @@ void Worker::Enqueue(Connection& c, const Pending& pending, int64_t now) {
   Pending p = pending;
   p.arrival_ns = now;
   p.due_ns = now;
-  if (p.route == Route::kDefault) {
+  if (p.route == Route::kDefault || p.route == Route::kBackend) {
     const StallSchedule& stall = shared_->options.stall;
     if (stall.enabled()) {
       const int64_t start = shared_->start_ns;

@@ -379,15 +379,26 @@ TEST_F(TargetPostgres, EveryRequestRunsTheStatement) {
   EXPECT_GT(std::stoi(Exec(fmt::format("SELECT count(*) FROM {} WHERE n > 0", table_))), 90);
 }
 
-TEST_F(TargetPostgres, RowCountAndFailedStatementsAnswer503) {
-  Child ok(TargetArgs({"--postgres", dsn_, "--sql", "SELECT generate_series(1, 3)"}));
+// The answer is the row count; the statement's time and --latency both count in the answer's
+// time and in http_request_duration_seconds; a failing statement answers 503.
+TEST_F(TargetPostgres, RowCountTimingAndFailedStatementsAnswer503) {
+  Child ok(TargetArgs({"--postgres", dsn_, "--latency", "100ms", "--sql",
+                       "SELECT generate_series(1, 3) FROM pg_sleep(0.2)"}));
   int port = ok.ReadyPort();
   ASSERT_GT(port, 0) << ok.Stderr();
   TestHttpClient c{uint16_t(port)};
   HttpResponse r;
+  const auto t0 = Clock::now();
   ASSERT_TRUE(c.Send("GET / HTTP/1.1\r\n\r\n") && c.Read(&r));
+  EXPECT_GE(Clock::now() - t0, milliseconds(300));
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.body, "3\n");
+  const std::string timed = Scrape(port);
+  const std::string labels = R"(method="GET",path="/",code="200")";
+  EXPECT_EQ(Metric(timed, "http_request_duration_seconds_bucket{" + labels + R"(,le="0.25"})"), 0)
+      << timed;
+  EXPECT_EQ(Metric(timed, "http_request_duration_seconds_count{" + labels + "}"), 1) << timed;
+  EXPECT_GE(Metric(timed, "http_request_duration_seconds_sum{" + labels + "}"), 0.3) << timed;
 
   Child bad(TargetArgs({"--postgres", dsn_, "--sql", "SELECT * FROM vitals_no_such_table"}));
   port = bad.ReadyPort();
