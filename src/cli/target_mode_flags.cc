@@ -29,6 +29,8 @@ const char* const kTargetModesHelp =
     "                               --cache-value-size value.  Answers 200 \"hit\" or \"miss\"\n"
     "  --postgres DSN --sql STMT    runs STMT per request ($1 = a random integer in\n"
     "                               [1, --sql-param-max]); answers 200 with the row count\n"
+    "  --postgres-connect request   a new connection per request (no pool): a spike on many\n"
+    "                               --threads can exhaust max_connections\n"
     "A failed backend call answers 503 and counts in\n"
     "vitals_target_backend_requests_total{result=\"error\"}.  /metrics also has\n"
     "process_resident_memory_bytes, process_virtual_memory_bytes, process_cpu_seconds_total.\n"
@@ -68,6 +70,11 @@ void AddTargetModeFlags(CLI::App& app, TargetModeFlags* f) {
       ->group(backends);
   app.add_option("--postgres", f->postgres,
                  "run --sql against this PostgreSQL per request (libpq DSN or URL)")
+      ->group(backends);
+  app.add_option("--postgres-connect", f->postgres_connect,
+                 "with --postgres: 'thread' (one connection per thread, kept) or 'request' (a "
+                 "new one per request: no pool, a spike can exhaust max_connections)")
+      ->capture_default_str()
       ->group(backends);
   app.add_option("--sql", f->sql, "with --postgres: the statement; $1 gets a random integer")
       ->capture_default_str()
@@ -115,6 +122,13 @@ Status ApplyTargetModeFlags(const TargetModeFlags& f, TargetOptions* o) {
     o->backend.kind = BackendOptions::Kind::kPostgres;
     o->backend.url = f.postgres;
   }
+  if (f.postgres_connect != "thread" && f.postgres_connect != "request") {
+    return Status::InvalidArgument(fmt::format(
+        "--postgres-connect '{}': expected 'thread' (a kept connection per thread) or 'request' "
+        "(a new connection per request)",
+        f.postgres_connect));
+  }
+  o->backend.connect_per_request = f.postgres_connect == "request";
   o->backend.sql = f.sql;
   o->backend.sql_param_max = f.sql_param_max;
   return Status::Ok();

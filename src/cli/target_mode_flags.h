@@ -20,7 +20,7 @@ struct TargetModeFlags {
   std::string cache_miss_latency = "20ms", cache_value_size = "4KiB";
   std::string redis;
   int64_t redis_keys = 0;
-  std::string postgres, sql = "SELECT 1";
+  std::string postgres, sql = "SELECT 1", postgres_connect = "thread";
   int64_t sql_param_max = 1'000'000;
 };
 

@@ -27,7 +27,7 @@ Result<std::unique_ptr<Backend>> ConnectBackend(const BackendOptions& options, i
     case BackendOptions::Kind::kRedis:
       return detail::ConnectRedisBackend(options, thread, value_bytes);
     case BackendOptions::Kind::kPostgres:
-      return detail::ConnectPostgresBackend(options);
+      return detail::ConnectPostgresBackend(options, thread);
     case BackendOptions::Kind::kNone:
       break;
   }

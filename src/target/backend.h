@@ -14,7 +14,9 @@
 //
 // Each worker thread owns one Backend: one connection, and the call blocks that thread's
 // event loop, so the backend concurrency is exactly --threads.  A broken connection is
-// re-established on the next request.  Connect and command timeouts are 5 s.
+// re-established on the next request.  Connect and command timeouts are 5 s.  With
+// connect_per_request (PostgreSQL only) each request connects, runs and disconnects, so the
+// server sees up to --threads connections at once and their churn.
 //
 // Secrets: the DSN / URL is shown only through RedactSecrets, and server or library error
 // text is scrubbed the same way before it is printed.
@@ -39,6 +41,9 @@ struct BackendOptions {
   int64_t redis_keys = 0;  // > 0: uniform over this many keys instead of the WorkingSet
   std::string sql = "SELECT 1";
   int64_t sql_param_max = 1'000'000;
+  // --postgres-connect request: a new connection per request, closed after it (a service
+  // without a pool: a spike on many --threads can exhaust max_connections).
+  bool connect_per_request = false;
   bool enabled() const { return kind != Kind::kNone; }
 };
 
@@ -95,5 +100,5 @@ namespace vitals::detail {
 // The two implementations (backend_redis.cc, backend_postgres.cc); use ConnectBackend.
 Result<std::unique_ptr<Backend>> ConnectRedisBackend(const BackendOptions& options, int thread,
                                                      int64_t value_bytes);
-Result<std::unique_ptr<Backend>> ConnectPostgresBackend(const BackendOptions& options);
+Result<std::unique_ptr<Backend>> ConnectPostgresBackend(const BackendOptions& options, int thread);
 }  // namespace vitals::detail

@@ -30,13 +30,12 @@ class PostgresBackend final : public Backend {
         display_(RedactSecrets(o.url)),
         sql_(o.sql),
         has_param_(o.sql.find("$1") != std::string::npos),
-        param_max_(o.sql_param_max < 1 ? 1 : o.sql_param_max) {}
-  ~PostgresBackend() override {
-    if (conn_ != nullptr) PQfinish(conn_);
-  }
+        param_max_(o.sql_param_max < 1 ? 1 : o.sql_param_max),
+        per_request_(o.connect_per_request) {}
+  ~PostgresBackend() override { Disconnect(); }
 
   Status Connect() {
-    if (conn_ != nullptr) PQfinish(conn_);
+    Disconnect();
     // The DSN is expanded first; connect_timeout after it bounds a connect to a dead host.
     const char* keys[] = {"dbname", "connect_timeout", "application_name", nullptr};
     const char* values[] = {dsn_.c_str(), "5", "vitals-target", nullptr};
@@ -49,10 +48,22 @@ class PostgresBackend final : public Backend {
     return Status::Ok();
   }
 
+  void Disconnect() {
+    if (conn_ != nullptr) PQfinish(conn_);
+    conn_ = nullptr;
+  }
+
   BackendAnswer Call(uint64_t, FastRng& rng) override {
     if (conn_ == nullptr || PQstatus(conn_) != CONNECTION_OK) {
       if (Status st = Connect(); !st.ok()) return Fail(st.message());
     }
+    BackendAnswer a = Run(rng);
+    if (per_request_) Disconnect();
+    return a;
+  }
+
+ private:
+  BackendAnswer Run(FastRng& rng) {
     PgResult r;
     if (has_param_) {
       const std::string param = std::to_string(1 + rng.Next() % uint64_t(param_max_));
@@ -74,18 +85,22 @@ class PostgresBackend final : public Backend {
                             Trimmed(r ? PQresultErrorMessage(r.get()) : PQerrorMessage(conn_))));
   }
 
- private:
   const std::string dsn_, display_, sql_;
   const bool has_param_;
   const int64_t param_max_;
+  const bool per_request_;
   PGconn* conn_ = nullptr;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<Backend>> ConnectPostgresBackend(const BackendOptions& options) {
+Result<std::unique_ptr<Backend>> ConnectPostgresBackend(const BackendOptions& options, int thread) {
   auto b = std::make_unique<PostgresBackend>(options);
+  // Per request: one check at start is enough (and N quick connect/disconnect pairs could
+  // trip a connection limit while the server's backends are still exiting).
+  if (options.connect_per_request && thread > 0) return std::unique_ptr<Backend>(std::move(b));
   if (Status st = b->Connect(); !st.ok()) return st;
+  if (options.connect_per_request) b->Disconnect();  // checked; each request connects anew
   return std::unique_ptr<Backend>(std::move(b));
 }
 

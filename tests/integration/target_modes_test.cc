@@ -417,6 +417,39 @@ TEST_F(TargetPostgres, RowCountTimingAndFailedStatementsAnswer503) {
   EXPECT_THAT(bad.Stderr(), HasSubstr("vitals_no_such_table\" does not exist"));
 }
 
+// A service without a pool: every request connects.  Against a role limited to 2 connections,
+// 6 busy threads exceed it: some requests answer 503 ("too many connections for role"), the
+// others run.  The shape of a spike exhausting max_connections.
+TEST_F(TargetPostgres, ConnectionPerRequestExhaustsAConnectionLimit) {
+  const std::string role = fmt::format("vitals_limited_{}", getpid());
+  Exec(fmt::format("DROP ROLE IF EXISTS {0}; CREATE ROLE {0} LOGIN CONNECTION LIMIT 2", role));
+  std::string dsn = dsn_;
+  const size_t at = dsn.find("://postgres@");
+  ASSERT_NE(at, std::string::npos) << dsn_;
+  dsn.replace(at + 3, 8, role);
+  {
+    Child t(TargetArgs({"--postgres", dsn, "--postgres-connect", "request", "--threads", "6",
+                        "--sql", "SELECT pg_sleep(0.05)"}));
+    int port = t.ReadyPort();
+    ASSERT_GT(port, 0) << t.Stderr();
+    std::string out;
+    ASSERT_EQ(Load(port, 200, "2s", &out), 0) << out;
+    const std::string m = Scrape(port);
+    const std::string ok =
+        R"(vitals_target_backend_requests_total{backend="postgres",result="ok"})";
+    const std::string error =
+        R"(vitals_target_backend_requests_total{backend="postgres",result="error"})";
+    EXPECT_GT(Metric(m, ok), 10) << m;
+    EXPECT_GT(Metric(m, error), 10) << m;
+    EXPECT_EQ(Metric(m, ok) + Metric(m, error), 400) << m;
+    t.Signal(SIGTERM);
+    EXPECT_EQ(t.Wait(), 0);
+    EXPECT_THAT(t.Stderr(), HasSubstr("too many connections for role"));
+  }
+  // The role's sessions end asynchronously; DROP ROLE does not wait for them.
+  PQclear(PQexec(conn_.get(), ("DROP ROLE IF EXISTS " + role).c_str()));
+}
+
 TEST(TargetBackends, UnreachablePostgresFailsAtStartWithoutThePassword) {
   std::string out, err;
   EXPECT_EQ(RunVitals(TargetArgs({"--postgres", "postgresql://app:hunter2@127.0.0.1:1/shop"}), &out,
