@@ -19,7 +19,8 @@ ObservationReport Analyze(const std::vector<RuleSet>& rules, ObservationInput in
                             c.max_sample_s, c.cpu_s, c.errors});
   }
   r.series = ExtractSeries(in.components);
-  std::vector<ObservedFinding> found = EvaluateOverTime(rules, in.components, in.phases);
+  std::vector<ObservedFinding> found =
+      EvaluateOverTime(rules, in.components, in.phases, 3 * in.period_s);
   for (ObservedFinding& t : TrendFindings(r.series, in.phases, in.duration_s)) {
     found.push_back(std::move(t));
   }

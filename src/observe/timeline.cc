@@ -18,6 +18,7 @@ struct Track {
   double stretch_start = 0;
   int64_t for_ns = 0;
   int last_sample = -1;  // index of the component's last firing sample
+  int stretch_samples = 0;
 };
 
 bool Worse(const Finding& a, const Finding& b) {
@@ -37,7 +38,8 @@ std::string PhaseAt(const std::vector<RunPhase>& phases, double t_s) {
 
 std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
                                               const std::vector<ObservedComponent>& components,
-                                              const std::vector<RunPhase>& phases) {
+                                              const std::vector<RunPhase>& phases,
+                                              double merge_gap_s) {
   std::map<std::string, int64_t> for_of;
   for (const RuleSet& set : rules) {
     for (const Rule& r : set.rules) for_of[r.id] = r.for_ns;
@@ -46,17 +48,25 @@ std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
   for (const ObservedComponent& c : components) {
     std::map<std::pair<std::string, std::string>, Track> tracks;
     const int n = int(c.samples.size());
+    auto close = [&](Track& t) {
+      if (t.counted) out.push_back(std::move(t.out));
+      t.out = ObservedFinding{};
+      t.counted = false;
+    };
     for (int i = 0; i < n; ++i) {
       const ObservedSample& s = c.samples[i];
       for (const Finding& f : Evaluate(rules, {s.collection})) {
         Track& t = tracks[{f.id, f.subject}];
         if (t.last_sample != i - 1 || !t.in_stretch) {
+          // A new stretch: a new episode unless it follows the last one closely.
+          if (t.counted && s.t_s - t.out.end_s > merge_gap_s) close(t);
           t.in_stretch = true;
           t.stretch_start = s.t_s;
+          t.stretch_samples = 0;
         }
         t.last_sample = i;
         t.for_ns = for_of[f.id];
-        ++t.out.samples;
+        ++t.stretch_samples;
         const bool held = (s.t_s - t.stretch_start) * 1e9 >= double(t.for_ns) - 1e6;
         if (held) {
           if (!t.counted) {
@@ -64,8 +74,10 @@ std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
             t.out.onset_s = t.stretch_start;
             t.out.phase = PhaseAt(phases, t.stretch_start);
             t.out.finding = f;
-          } else if (Worse(f, t.out.finding)) {
-            t.out.finding = f;
+            t.out.samples = t.stretch_samples;
+          } else {
+            if (Worse(f, t.out.finding)) t.out.finding = f;
+            ++t.out.samples;
           }
           t.out.end_s = s.t_s;
         }
@@ -76,9 +88,8 @@ std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
       }
     }
     for (auto& [key, t] : tracks) {
-      if (!t.counted) continue;
       t.out.active_at_end = t.last_sample == n - 1 && t.in_stretch;
-      out.push_back(std::move(t.out));
+      close(t);
     }
   }
   std::sort(out.begin(), out.end(), [](const ObservedFinding& a, const ObservedFinding& b) {

@@ -9,8 +9,13 @@
 //     it);
 //   - a stretch counts when it lasts at least the rule's `for` (time from its
 //     first to its last sample; `for` 0 = one sample is enough);
-//   - onset = the first sample of the first stretch that counts; end = the
-//     last sample of the last one; the finding shown is the one of the worst
+//   - an episode is one or more stretches that count, each starting at most
+//     `merge_gap_s` after the previous one ended (a flapping condition is one
+//     episode); a longer quiet gap starts a new episode, i.e. a new finding
+//     (a cache that is cold at the start and collapses again in the spike
+//     gives two);
+//   - onset = the first sample of the episode's first stretch; end = the
+//     last sample of its last one; the finding shown is the one of the worst
 //     sample (critical over warning, then the largest value);
 //   - active_at_end when the last sample of the component still fired.
 //
@@ -45,7 +50,8 @@ struct ObservedFinding {
 
 std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
                                               const std::vector<ObservedComponent>& components,
-                                              const std::vector<RunPhase>& phases);
+                                              const std::vector<RunPhase>& phases,
+                                              double merge_gap_s = 3);
 
 // "cache hit ratio ... began at 31.0s in phase spike, lasted until 40.0s" style one-liner.
 std::string DescribeOnset(const ObservedFinding& f);

@@ -152,15 +152,15 @@ TEST(Scenario, DefaultsAndInference) {
 }
 
 TEST(Scenario, ObserveListInTheObserveSyntax) {
-  Result<Scenario> r = ParseScenario(
-      With("  - {path: /}\n", "  - {duration: 1s, rate: 1}\n",
-           "observe:\n  - host\n  - \"redis=redis://127.0.0.1:6379\"\n"),
-      "scenario.yaml");
+  Result<Scenario> r =
+      ParseScenario(With("  - {path: /}\n", "  - {duration: 1s, rate: 1}\n",
+                         "observe:\n  - host\n  - \"redis=redis://127.0.0.1:6379\"\n"),
+                    "scenario.yaml");
   ASSERT_TRUE(r.ok()) << r.status().message();
   EXPECT_EQ(r->observe, (std::vector<std::string>{"host", "redis=redis://127.0.0.1:6379"}));
   EXPECT_EQ(Error(With("  - {path: /}\n", "  - {duration: 1s, rate: 1}\n",
                        "observe:\n  - \"mysql=mysql://root:s3cret@db/x\"\n")),
-            "scenario.yaml:6:5: observe[0]: expected host, postgres=DSN, redis=URL or "
+            "scenario.yaml:7:5: observe[0]: expected host, postgres=DSN, redis=URL or "
             "prometheus=URL, got 'mysql=mysql://root:***@db/x'");
   EXPECT_NE(Error(With("  - {path: /}\n", "  - {duration: 1s, rate: 1}\n", "observe: host\n"))
                 .find("expected a list like [host"),

@@ -68,6 +68,25 @@ TEST(Timeline, ForNeedsTheConditionHeldThatLong) {
   EXPECT_DOUBLE_EQ(found[0].onset_s, 10);  // when the condition began, as an alert's activeAt
 }
 
+TEST(Timeline, AQuietGapStartsANewEpisodeAndFlappingDoesNot) {
+  std::vector<double> r(40, 0.95);
+  r[2] = r[3] = r[4] = 0.7;  // cold at the start
+  r[21] = r[22] = 0.5;       // collapses again 16 s later: a second finding
+  r[24] = r[25] = 0.5;       // back after one healthy sample: the same episode
+  auto found = EvaluateOverTime(Rules(kHitRule), {RedisWithHitRatio(r)},
+                                {{"warm", 0, 10}, {"steady", 10, 20}, {"spike", 20, 40}}, 3);
+  ASSERT_EQ(found.size(), 2u);
+  EXPECT_DOUBLE_EQ(found[0].onset_s, 2);
+  EXPECT_DOUBLE_EQ(found[0].end_s, 4);
+  EXPECT_EQ(found[0].phase, "warm");
+  EXPECT_EQ(found[0].finding.level, Level::kWarning);
+  EXPECT_DOUBLE_EQ(found[1].onset_s, 21);
+  EXPECT_DOUBLE_EQ(found[1].end_s, 25);
+  EXPECT_EQ(found[1].phase, "spike");
+  EXPECT_EQ(found[1].finding.level, Level::kCritical);
+  EXPECT_EQ(found[1].samples, 4);
+}
+
 TEST(Timeline, ActiveAtTheEnd) {
   std::vector<double> r(10, 0.95);
   r[8] = r[9] = 0.5;
