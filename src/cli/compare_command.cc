@@ -7,6 +7,7 @@
 #include <vector>
 
 #include <fmt/format.h>
+#include <nlohmann/json.hpp>
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
@@ -17,6 +18,7 @@
 #include "gate/environment.h"
 #include "gate/format.h"
 #include "gate/run_data.h"
+#include "gate/series_compare.h"
 
 namespace vitals::cli {
 namespace {
@@ -187,6 +189,8 @@ int RunCompare(int argc, char** argv) {
   const gate::EnvironmentCheck env = gate::CheckEnvironment(&*a, &*b, {}, options.paired);
   const gate::Comparison cmp = gate::Compare(*a, *b, options);
   std::string text = gate::FormatComparisonText(cmp);
+  const std::vector<gate::SeriesChange> series = gate::CompareSeries(*a, *b);
+  text += gate::FormatSeriesChanges(series);
   text += "\nenvironment " + gate::DescribeSide("A", env.a) + "\nenvironment " +
           gate::DescribeSide("B", env.b) + "\n";
   for (const std::string& p : env.problems) text += "unstable: " + p + "\n";
@@ -199,7 +203,15 @@ int RunCompare(int argc, char** argv) {
   }
   if (json_path != "-") std::fputs(text.c_str(), stdout);
   if (!json_path.empty()) {
-    if (Status st = WriteTextFile(json_path, gate::ComparisonJson(cmp)); !st.ok()) {
+    std::string doc = gate::ComparisonJson(cmp);
+    if (!series.empty()) {
+      nlohmann::json j = nlohmann::json::parse(doc, nullptr, false);
+      if (j.is_object()) {
+        j["server_series"] = gate::SeriesChangesJson(series);
+        doc = j.dump(2) + "\n";
+      }
+    }
+    if (Status st = WriteTextFile(json_path, doc); !st.ok()) {
       return ReportError(cmd, st);
     }
   }

@@ -1,8 +1,9 @@
 // vitals demo: the main job end to end on embedded defaults.  Starts the
 // built-in target in-process on 127.0.0.1 (a lognormal latency profile, 0.2 %
 // errors and a periodic stall), loads it through smoke, ramp, steady and spike
-// phases with the open model and live progress, checks the target's /metrics
-// and the host during the steady phase, records everything in the run store
+// phases with the open model and live progress, observes the target's /metrics
+// and the host for the whole run (its cache collapses in the spike: the
+// finding says when and in which phase), records everything in the run store
 // and writes a self-contained HTML report.  Needs nothing else running.
 #include <sys/resource.h>
 
@@ -17,19 +18,15 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/load_observe.h"
 #include "cli/progress_line.h"
 #include "cli/run_outputs.h"
-#include "collect/host.h"
-#include "collect/prometheus.h"
 #include "load/engine.h"
 #include "load/thresholds.h"
 #include "report/html_report.h"
 #include "report/load_summary.h"
 #include "report/report_data.h"
 #include "report/verdict_table.h"
-#include "rules/evaluate.h"
-#include "rules/format.h"
-#include "rules/loader.h"
 #include "store/store.h"
 #include "target/target_server.h"
 
@@ -41,45 +38,13 @@ void OnDemoSignal(int) { g_demo_stop.store(true); }
 
 constexpr int64_t kSec = 1'000'000'000;
 
-// `vitals check --host --prometheus URL/metrics --window W`, in process: the findings report.
-Result<CheckReport> CheckTargetAndHost(const std::string& metrics_url, int64_t window_ns) {
-  auto catalog = LoadRuleCatalog("");
-  if (!catalog.ok()) return catalog.status();
-  CheckReport report;
-  report.components = {"host", "prometheus"};
-  report.window_s = double(window_ns) / 1e9;
-  for (const auto& s : *catalog) report.rules += int(s.rules.size());
-  HostOptions ho;
-  ho.window_ns = window_ns;
-  PrometheusOptions po;
-  po.url = metrics_url;
-  po.window_ns = window_ns;
-  std::optional<Result<Collection>> host, prom;
-  std::thread t([&] { host = CollectHost(ho); });
-  prom = CollectPrometheus(po);
-  t.join();
-  std::vector<Collection> collections;
-  for (auto* r : {&*host, &*prom}) {
-    const std::string component = r == &*host ? "host" : "prometheus";
-    if (!r->ok()) {
-      report.errors.push_back({component, r->status().message()});
-      continue;
-    }
-    for (const auto& l : (*r)->limited) report.limited.push_back({component, l});
-    report.facts += int((*r)->facts.size());
-    collections.push_back(std::move(r->value()));
-  }
-  report.findings = Evaluate(*catalog, collections);
-  return report;
-}
-
 }  // namespace
 
 int RunDemo(int argc, char** argv) {
   CLI::App app{
       "Run the main job end to end on embedded defaults: start the built-in target, load it "
-      "in phases (smoke, ramp, steady, spike) with live progress, check its /metrics and the "
-      "host, store the run and write an HTML report.",
+      "in phases (smoke, ramp, steady, spike) with live progress, observe its /metrics and the "
+      "host during the run, store the run and write an HTML report.",
       "vitals demo"};
   double scale = 1.0;
   std::string json_out, report_out = "vitals-report.html", store_flag;
@@ -108,11 +73,16 @@ int RunDemo(int argc, char** argv) {
   topt.latency = *lat;
   topt.stall = *stall;
   topt.error_rate = 0.002;
+  // The failure the observation must find: an application cache of 3000 entries whose working
+  // set follows the request rate (5 keys per req/s).  It holds the steady phase (2000 keys)
+  // and collapses in the spike (10000 keys): misses pay a 20 ms backend call.
+  topt.cache.capacity = 3000;
+  topt.cache.keys_per_rps = 5;
   auto server = TargetServer::Start(topt);
   if (!server.ok()) return ReportError(cmd, server.status());
   std::printf(
       "vitals demo: target %s (latency lognormal median 2ms p99 20ms, 0.2%% errors, "
-      "300ms stall every 5s)\n",
+      "300ms stall every 5s, a 3000-entry cache in front of a 20 ms backend)\n",
       (*server)->url().c_str());
 
   auto dur = [&](double s) { return int64_t(s * scale * double(kSec)); };
@@ -144,31 +114,33 @@ int RunDemo(int argc, char** argv) {
   if (!outputs_or.ok()) return ReportError(cmd, outputs_or.status());
   RunOutputs& outputs = **outputs_or;
 
-  // The check runs during the steady phase, over a window inside it.
-  const int64_t window_ns = std::max<int64_t>(dur(20) / 2, kSec);
-  std::optional<Result<CheckReport>> check;
-  std::thread checker([&] {
-    const int64_t start_in = dur(5) + dur(10) + dur(20) / 4;
-    for (int64_t slept = 0; slept < start_in && !g_demo_stop.load(); slept += 50'000'000) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    if (g_demo_stop.load()) return;
-    check = CheckTargetAndHost((*server)->url() + "metrics", window_ns);
-  });
+  // The target's /metrics and the host are observed for the whole run (vitals load --observe).
+  ObserveFlags observe_flags;
+  observe_flags.observe = {"prometheus=" + (*server)->url() + "metrics", "host"};
+  auto observation = LoadObservation::Start(observe_flags, o.interval_ns);
+  if (!observation.ok()) {
+    outputs.Fail(observation.status().message());
+    return ReportError(cmd, observation.status());
+  }
 
   std::signal(SIGINT, OnDemoSignal);
   std::signal(SIGPIPE, SIG_IGN);
   ProgressLine progress(stderr, quiet, "vitals demo");
   auto result = RunLoad(o, &g_demo_stop, [&](const Progress& p) { progress.Update(p); });
   progress.Done();
-  checker.join();
   (*server)->Stop();
   if (!result.ok()) {
     outputs.Fail(result.status().message());
     return ReportError(cmd, result.status());
   }
+  const ObservationReport observed = (*observation)->Finish(o, *result);
   std::vector<ThresholdVerdict> verdicts;
   if (Status st = outputs.Finish(o, &*result, &verdicts); !st.ok()) return ReportError(cmd, st);
+  if (Status st =
+          outputs.AddObservation(ToStoredSeries(observed.series), ObservationJson(observed).dump());
+      !st.ok()) {
+    return ReportError(cmd, st);
+  }
 
   std::fputs(FormatLoadSummary(*result).c_str(), stdout);
   std::printf(
@@ -181,18 +153,14 @@ int RunDemo(int argc, char** argv) {
         "here, the demo exits 0)\n");
   }
 
+  std::printf("%s", FormatObservationText(observed).c_str());
+  std::printf(
+      "(observed like `vitals load --observe prometheus=%smetrics --observe host`: each finding "
+      "with the time and phase it began)\n",
+      (*server)->url().c_str());
+
   auto store = Store::Open(oo.store_path, Store::OpenMode::kExisting);
   if (!store.ok()) return ReportError(cmd, store.status());
-  if (check && check->ok()) {
-    const CheckReport& report = check->value();
-    std::printf("\nvitals check --host --prometheus %smetrics (during the steady phase):\n%s",
-                (*server)->url().c_str(), FormatReportText(report, false).c_str());
-    if (Status st = store->SetFindings(outputs.run_id(), FormatReportJson(report)); !st.ok()) {
-      return ReportError(cmd, st);
-    }
-  } else if (check) {
-    std::printf("\nvitals check could not run: %s\n", check->status().message().c_str());
-  }
 
   auto data = LoadReportData(*store, outputs.run_id());
   if (!data.ok()) return ReportError(cmd, data.status());
@@ -200,7 +168,9 @@ int RunDemo(int argc, char** argv) {
     return ReportError(cmd, st);
   }
   if (!json_out.empty()) {
-    if (Status st = WriteTextFile(json_out, ToJson(*result) + "\n"); !st.ok()) {
+    nlohmann::json j = nlohmann::json::parse(ToJson(*result));
+    j["observe"] = ObservationJson(observed);
+    if (Status st = WriteTextFile(json_out, j.dump(2) + "\n"); !st.ok()) {
       return ReportError(cmd, st);
     }
     std::printf("result JSON: %s\n", json_out.c_str());

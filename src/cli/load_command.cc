@@ -17,6 +17,7 @@
 #include "cli/commands.h"
 #include "cli/duet.h"
 #include "cli/load_metrics.h"
+#include "cli/load_observe.h"
 #include "cli/load_watch.h"
 #include "cli/metrics_listener.h"
 #include "cli/progress_line.h"
@@ -192,6 +193,8 @@ int RunLoad(int argc, char** argv) {
   app.add_option("--json", json_out, "write the result JSON to FILE ('-' for stdout)");
   app.add_option("--csv", csv_out, "write the per-interval time series to FILE as CSV");
   std::string metrics_listen, watch_interval = "5s";
+  ObserveFlags observe_flags;
+  AddObserveFlags(app, &observe_flags);
   LoadWatchOptions watch_opts;
   PromFlags prom_flags;
   app.add_option("--watch-rules", watch_opts.rule_files,
@@ -299,6 +302,7 @@ int RunLoad(int argc, char** argv) {
     if (!sc.ok()) return ReportError(cmd, sc.status());
     ApplyScenario(*sc, &o);
     scenario_name = sc->name;
+    for (const std::string& spec : sc->observe) observe_flags.observe.push_back(spec);
     bool any_open = false;
     for (const ScenarioPhase& p : sc->phases) any_open |= p.model == LoadModel::kOpen;
     if (any_open && !app.count("--max-connections")) {
@@ -399,6 +403,11 @@ int RunLoad(int argc, char** argv) {
       return ReportError(cmd,
                          Status::InvalidArgument("--metrics-listen is not available with --duet"));
     }
+    if (!observe_flags.observe.empty()) {
+      return ReportError(cmd, Status::InvalidArgument(
+                                  "--observe is not available with --duet: observe one run at a "
+                                  "time (vitals load URL --observe ...)"));
+    }
     return RunDuetLoad(std::move(o), DuetArgs{duet_url, oo, quiet, json_out}, &g_stop);
   }
   auto outputs_or = RunOutputs::Open(oo, &o);
@@ -453,6 +462,18 @@ int RunLoad(int argc, char** argv) {
       return ReportError(cmd, bad);
     }
   }
+  std::unique_ptr<LoadObservation> observation;
+  if (!observe_flags.observe.empty()) {
+    auto ob = LoadObservation::Start(observe_flags, o.interval_ns);
+    if (!ob.ok()) {
+      outputs.Fail(ob.status().message());
+      return ReportError(cmd, ob.status());
+    }
+    observation = std::move(*ob);
+    if (!quiet) {
+      std::fprintf(stderr, "vitals load: observing %s\n", observation->Describe().c_str());
+    }
+  }
   ProgressLine progress(stderr, quiet);
   auto result = RunLoad(o, &g_stop, [&](const Progress& p) {
     progress.Update(p);
@@ -471,9 +492,19 @@ int RunLoad(int argc, char** argv) {
       std::fprintf(stderr, "vitals load: storing the alerts: %s\n", st.message().c_str());
     }
   }
+  std::optional<ObservationReport> observed;
+  if (observation) observed = observation->Finish(o, *result);
   std::vector<ThresholdVerdict> verdicts;
   Status stored = outputs.Finish(o, &*result, &verdicts);
+  if (observed && stored.ok()) {
+    nlohmann::json doc = ObservationJson(*observed);
+    if (Status st = outputs.AddObservation(ToStoredSeries(observed->series), doc.dump());
+        !st.ok()) {
+      std::fprintf(stderr, "vitals load: storing the observation: %s\n", st.message().c_str());
+    }
+  }
   std::fputs(FormatLoadSummary(*result).c_str(), stdout);
+  if (observed) std::fputs(FormatObservationText(*observed).c_str(), stdout);
   if (watch) {
     std::string text = FormatRunAlerts(alerts, result->started_unix_ms);
     std::fputs(text.empty() ? "\nAlerts during the run: none\n" : text.c_str(), stdout);
@@ -493,7 +524,13 @@ int RunLoad(int argc, char** argv) {
   std::fflush(stdout);
   if (!stored.ok()) return ReportError(cmd, stored);
   if (!json_out.empty()) {
-    Status st = WriteTextFile(json_out, ToJson(*result) + "\n");
+    std::string text = ToJson(*result);
+    if (observed) {
+      nlohmann::json j = nlohmann::json::parse(text);
+      j["observe"] = ObservationJson(*observed);
+      text = j.dump(2);
+    }
+    Status st = WriteTextFile(json_out, text + "\n");
     if (!st.ok()) return ReportError(cmd, st);
   }
   if (!junit_out.empty()) {

@@ -261,6 +261,13 @@ Status RunOutputs::AddAlerts(const std::vector<StoredAlert>& alerts) {
   return store_->AddAlerts(run_id_, alerts);
 }
 
+Status RunOutputs::AddObservation(const std::vector<StoredSeries>& series,
+                                  const std::string& findings_json) {
+  if (!store_) return Status::Ok();
+  VITALS_RETURN_IF_ERROR(store_->AddSeries(run_id_, series));
+  return store_->SetFindings(run_id_, findings_json);
+}
+
 void RunOutputs::Fail(const std::string& reason) {
   if (store_) (void)store_->MarkFailed(run_id_, reason);
 }

@@ -54,6 +54,9 @@ class RunOutputs {
   // Appends alert state changes (vitals load --watch-rules) to the stored run; a no-op
   // without a store.
   Status AddAlerts(const std::vector<StoredAlert>& alerts);
+  // Attaches what `--observe` saw: the server-side series and the findings document (the
+  // `vitals check --format json` shape with onsets); no-ops without a store.
+  Status AddObservation(const std::vector<StoredSeries>& series, const std::string& findings_json);
   // The run could not finish: marks it failed in the store.
   void Fail(const std::string& reason);
 

@@ -11,6 +11,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/target_mode_flags.h"
 #include "core/clock.h"
 #include "core/units.h"
 #include "target/latency.h"
@@ -47,6 +48,11 @@ constexpr const char* kExamples =
     "  curl -s http://127.0.0.1:8080/metrics | grep http_requests_total\n"
     "  vitals target --tls --listen 127.0.0.1:8443          # https, self-signed localhost cert\n"
     "  vitals load https://127.0.0.1:8443/ --insecure -d 10s\n"
+    "  vitals target --leak 1MB/10s                         # a soak that leaks 6 MB/min\n"
+    "  vitals target --cache 2000 --threads 2               # hit ratio falls in a spike\n"
+    "  vitals target --redis redis://127.0.0.1:6379 --threads 4\n"
+    "  vitals target --postgres postgresql://app@127.0.0.1/shop \\\n"
+    "      --sql 'SELECT * FROM orders WHERE customer_id = $1' --sql-param-max 10000\n"
     "\nExit codes: 0 stopped by SIGINT/SIGTERM or --duration, 1 runtime failure (e.g. port in\n"
     "use), 2 bad flags.";
 
@@ -122,7 +128,7 @@ Status ParseDegrade(const std::string& window, const std::string& latency,
 
 int RunTarget(int argc, char** argv) {
   CLI::App app(kDescription, "vitals target");
-  app.footer(kExamples);
+  app.footer(std::string(kTargetModesHelp) + kExamples);
   app.get_formatter()->column_width(34);
 
   std::string listen = "127.0.0.1:8080", latency = "0", error_rate = "0", stall, stall_every,
@@ -173,6 +179,8 @@ int RunTarget(int argc, char** argv) {
                "certificate made at start, or --tls-cert/--tls-key");
   app.add_option("--tls-cert", tls_cert, "with --tls: certificate FILE (PEM, chain after it)");
   app.add_option("--tls-key", tls_key, "with --tls: private key FILE (PEM)");
+  TargetModeFlags mode_flags;
+  AddTargetModeFlags(app, &mode_flags);
 
   try {
     app.parse(argc, argv);
@@ -233,6 +241,7 @@ int RunTarget(int argc, char** argv) {
     if (*d <= 0) return Usage("--duration must be greater than 0");
     duration_ns = *d;
   }
+  if (Status st = ApplyTargetModeFlags(mode_flags, &o); !st.ok()) return Usage(st.message());
   if (Status st = ValidateTargetOptions(o); !st.ok()) return Usage(st.message());
   if (auto a = ParseListenAddress(o.listen); !a.ok()) {
     return Usage("--listen: " + a.status().message());
@@ -272,6 +281,7 @@ int RunTarget(int argc, char** argv) {
                     o.degrade.error_rate >= 0 ? fmt::format("{:.4g}%", o.degrade.error_rate * 100)
                                               : std::string("unchanged"));
   }
+  stall_text += DescribeTargetModes(o);
   std::fprintf(stderr,
                "vitals target: %d thread%s, latency %s, errors %.4g%% as %d%s; metrics at "
                "%smetrics; stop with Ctrl-C\n",

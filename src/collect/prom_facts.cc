@@ -54,6 +54,7 @@ Result<Collection> PromFacts(PromSource& source, const PromFactsWindow& window,
   PromQuerier q(source, window, options.selector, &out);
   VITALS_RETURN_IF_ERROR(AddHttpFacts(q, options, &out));
   VITALS_RETURN_IF_ERROR(AddRuntimeFacts(q, &out));
+  VITALS_RETURN_IF_ERROR(AddCacheFacts(q, &out));
   if (!q.fatal().ok()) return q.fatal();
   for (Fact& f : out.facts) f.text["source"] = source.Describe();
   return out;

@@ -35,6 +35,7 @@ Result<Collection> PromFacts(PromSource& source, const PromFactsWindow& window,
 class PromQuerier;
 Status AddHttpFacts(PromQuerier& q, const PrometheusOptions& options, Collection* out);
 Status AddRuntimeFacts(PromQuerier& q, Collection* out);
+Status AddCacheFacts(PromQuerier& q, Collection* out);
 
 // Runs the queries of one collection: the source, the window, the user's
 // extra matchers, and where refused queries are noted.

@@ -33,6 +33,9 @@
 //   subject is "<kind> <instance>")
 //   kind "prom.db_pool", subject = the pool: active, max, use_ratio (text
 //     metric, library)
+//   kind "prom.cache", subject = the cache name (Micrometer's cache_gets_total{cache,
+//     result}, cache_evictions_total, cache_size): hits_per_s, misses_per_s, gets_per_s,
+//     lookups (gets in the window), hit_ratio, evictions_per_s, size
 //   kind "prom.kafka_lag", subject "<group>/<topic>": lag_messages (now),
 //     lag_before_messages (one window earlier), lag_min_messages (the smaller:
 //     the lag that persisted over the whole window)

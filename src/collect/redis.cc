@@ -250,16 +250,6 @@ std::vector<Fact> SlowlogFacts(const std::vector<SlowlogEntry>& entries, int64_t
 
 namespace {
 
-Result<InfoMap> Info(RedisSession& s) {
-  auto reply = s.Run({"INFO"});
-  if (!reply.ok()) {
-    if (reply.status().code() == Status::Code::kUnavailable) return reply.status();
-    return Status::Unavailable(
-        fmt::format("{}: INFO refused: {}", s.display(), reply.status().message()));
-  }
-  return ParseRedisInfo(ReplyString(reply->get()));
-}
-
 std::vector<SlowlogEntry> ParseSlowlog(const redisReply* r) {
   std::vector<SlowlogEntry> out;
   if (r->type != REDIS_REPLY_ARRAY) return out;
@@ -289,37 +279,10 @@ std::vector<SlowlogEntry> ParseSlowlog(const redisReply* r) {
 }  // namespace detail
 
 Result<Collection> CollectRedis(const RedisOptions& options) {
-  auto url = ParseRedisUrl(options.url);
-  if (!url.ok()) return url.status();
-  const std::string masked = MaskDsn(options.url);
-  const std::vector<std::string> secrets =
-      url->password.empty() ? std::vector<std::string>{} : std::vector<std::string>{url->password};
-  const std::string subject = url->host.find(':') != std::string::npos
-                                  ? fmt::format("[{}]:{}", url->host, url->port)
-                                  : fmt::format("{}:{}", url->host, url->port);
-  timeval tv{static_cast<time_t>(options.timeout_ms / 1000),
-             static_cast<suseconds_t>((options.timeout_ms % 1000) * 1000)};
-  redisContext* raw = redisConnectWithTimeout(url->host.c_str(), url->port, tv);
-  if (raw == nullptr)
-    return Status::Unavailable(fmt::format("cannot connect to {}: out of memory", masked));
-  if (raw->err) {
-    std::string err = ScrubSecrets(raw->errstr, secrets);
-    redisFree(raw);
-    return Status::Unavailable(fmt::format("cannot connect to {}: {}", masked, err));
-  }
-  redisSetTimeout(raw, tv);
-  detail::RedisSession session(raw, masked, secrets);
-
-  if (!url->password.empty()) {
-    std::vector<std::string> auth = {"AUTH"};
-    if (!url->user.empty()) auth.push_back(url->user);
-    auth.push_back(url->password);
-    auto reply = session.Run(auth);
-    if (!reply.ok()) {
-      return Status::Unavailable(
-          fmt::format("{}: authentication failed: {}", masked, reply.status().message()));
-    }
-  }
+  auto opened = detail::OpenRedisSession(options.url, options.timeout_ms);
+  if (!opened.ok()) return opened.status();
+  detail::RedisSession& session = *opened->session;
+  const std::string& subject = opened->subject;
 
   const int64_t start_ns = MonotonicNs();
   auto first = detail::Info(session);

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "collect/dsn.h"
+#include "collect/redis.h"
 
 namespace vitals::detail {
 namespace {
@@ -81,6 +82,51 @@ Result<std::optional<std::string>> ConfigGet(RedisSession& s, const std::string&
     return std::optional<std::string>(ReplyString(r->element[1]));
   }
   return std::optional<std::string>();
+}
+
+Result<OpenedRedis> OpenRedisSession(const std::string& url_text, int64_t timeout_ms) {
+  auto url = ParseRedisUrl(url_text);
+  if (!url.ok()) return url.status();
+  const std::string masked = MaskDsn(url_text);
+  const std::vector<std::string> secrets =
+      url->password.empty() ? std::vector<std::string>{} : std::vector<std::string>{url->password};
+  OpenedRedis out;
+  out.subject = url->host.find(':') != std::string::npos
+                    ? fmt::format("[{}]:{}", url->host, url->port)
+                    : fmt::format("{}:{}", url->host, url->port);
+  timeval tv{static_cast<time_t>(timeout_ms / 1000),
+             static_cast<suseconds_t>((timeout_ms % 1000) * 1000)};
+  redisContext* raw = redisConnectWithTimeout(url->host.c_str(), url->port, tv);
+  if (raw == nullptr)
+    return Status::Unavailable(fmt::format("cannot connect to {}: out of memory", masked));
+  if (raw->err) {
+    std::string err = ScrubSecrets(raw->errstr, secrets);
+    redisFree(raw);
+    return Status::Unavailable(fmt::format("cannot connect to {}: {}", masked, err));
+  }
+  redisSetTimeout(raw, tv);
+  out.session = std::make_unique<RedisSession>(raw, masked, secrets);
+  if (!url->password.empty()) {
+    std::vector<std::string> auth = {"AUTH"};
+    if (!url->user.empty()) auth.push_back(url->user);
+    auth.push_back(url->password);
+    auto reply = out.session->Run(auth);
+    if (!reply.ok()) {
+      return Status::Unavailable(
+          fmt::format("{}: authentication failed: {}", masked, reply.status().message()));
+    }
+  }
+  return out;
+}
+
+Result<std::map<std::string, std::string>> Info(RedisSession& s) {
+  auto reply = s.Run({"INFO"});
+  if (!reply.ok()) {
+    if (reply.status().code() == Status::Code::kUnavailable) return reply.status();
+    return Status::Unavailable(
+        fmt::format("{}: INFO refused: {}", s.display(), reply.status().message()));
+  }
+  return ParseRedisInfo(ReplyString(reply->get()));
 }
 
 }  // namespace vitals::detail

@@ -6,6 +6,8 @@
 
 #include <hiredis/hiredis.h>
 
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +57,20 @@ class RedisSession {
 
 // The text of a string or status reply, "" otherwise.
 std::string ReplyString(const redisReply* r);
+
+// A session opened from a redis:// URL (AUTH done when the URL has a password), with the
+// subject facts are about ("host:port", "[::1]:port").
+struct OpenedRedis {
+  std::unique_ptr<RedisSession> session;
+  std::string subject;
+};
+// Errors: InvalidArgument for a bad URL; Unavailable when the server cannot be reached or
+// refuses AUTH (the message names the URL with its password masked).  `timeout_ms` bounds the
+// connect and every later command.
+Result<OpenedRedis> OpenRedisSession(const std::string& url, int64_t timeout_ms);
+
+// INFO parsed (ParseRedisInfo); Unavailable when it fails or is refused.
+Result<std::map<std::string, std::string>> Info(RedisSession& s);
 
 // CONFIG GET <name> -> value, or nullopt when the reply has no such entry.
 Result<std::optional<std::string>> ConfigGet(RedisSession& s, const std::string& name);

@@ -116,6 +116,7 @@ RunData FromStoredRun(const StoredRun& run, const std::string& label) {
   r.label = label;
   r.tags = run.info.tags;
   r.started_unix_ms = run.info.started_unix_ms;
+  r.server_series = run.series;
   ReadScenario(json::parse(run.config_json, nullptr, false), &r);
   ScopeData& all = r.overall;
   all.requests = run.info.requests;

@@ -67,6 +67,8 @@ struct RunData {
   std::vector<IntervalPoint> intervals;
   bool has_intervals = true;
   int runs = 1;  // > 1 for a pooled group (compare --ab)
+  // Server-side series observed during the run (vitals load --observe); empty otherwise.
+  std::vector<StoredSeries> server_series;
   // The generator's noise per interval (every run of a pool, concatenated); empty for runs
   // made before vitals measured it.
   std::vector<NoiseInterval> noise;

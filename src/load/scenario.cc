@@ -45,9 +45,9 @@ class ScenarioParser {
           "(see docs/scenario.md)",
           sc_.file));
     }
-    VITALS_RETURN_IF_ERROR(r_.Keys(
-        root_, "",
-        {"name", "description", "base_url", "defaults", "requests", "phases", "thresholds"}));
+    VITALS_RETURN_IF_ERROR(r_.Keys(root_, "",
+                                   {"name", "description", "base_url", "defaults", "requests",
+                                    "phases", "thresholds", "observe"}));
     if (root_["name"]) {
       Result<std::string> s = r_.Str(root_["name"], "name");
       if (!s.ok()) return s.status();
@@ -63,6 +63,7 @@ class ScenarioParser {
     VITALS_RETURN_IF_ERROR(ParseRequests());
     VITALS_RETURN_IF_ERROR(ParsePhases());
     VITALS_RETURN_IF_ERROR(ParseThresholds());
+    VITALS_RETURN_IF_ERROR(ParseObserve());
     return std::move(sc_);
   }
 
@@ -385,6 +386,36 @@ class ScenarioParser {
     for (const ScenarioRequest& q : sc_.requests) requests.push_back(q.name);
     VITALS_RETURN_IF_ERROR(check("phase", t.phase, phases));
     return check("request", t.request, requests);
+  }
+
+  // observe: [host, "postgres=postgresql://...", "redis=redis://...", "prometheus=http://..."]
+  Status ParseObserve() {
+    const YAML::Node list = root_["observe"];
+    if (!list || list.IsNull()) return Status::Ok();
+    if (!list.IsSequence()) {
+      return r_.Err(list, "observe",
+                    "expected a list like [host, \"redis=redis://127.0.0.1:6379\"], got " +
+                        detail::DescribeNode(list));
+    }
+    for (size_t i = 0; i < list.size(); ++i) {
+      const std::string field = fmt::format("observe[{}]", i);
+      Result<std::string> s = r_.Str(list[i], field);
+      if (!s.ok()) return s.status();
+      const std::string component = s->substr(0, s->find('='));
+      const bool has_value = s->find('=') != std::string::npos && s->size() > component.size() + 1;
+      const bool ok =
+          (component == "host" && !has_value) ||
+          ((component == "postgres" || component == "redis" || component == "prometheus") &&
+           has_value);
+      if (!ok) {
+        return r_.Err(list[i], field,
+                      fmt::format("expected host, postgres=DSN, redis=URL or prometheus=URL, got "
+                                  "'{}'",
+                                  RedactSecrets(*s)));
+      }
+      sc_.observe.push_back(*s);
+    }
+    return Status::Ok();
   }
 
   Status ParseThresholds() {

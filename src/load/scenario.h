@@ -74,6 +74,9 @@ struct Scenario {
   std::vector<ScenarioRequest> requests;  // at least one
   std::vector<ScenarioPhase> phases;      // at least one
   std::vector<Threshold> thresholds;      // scopes checked against phase and request names
+  // `observe:` - what `vitals load` samples on the system under test during the run, in the
+  // --observe syntax ("host", "postgres=DSN", "redis=URL", "prometheus=URL").
+  std::vector<std::string> observe;
 
   // The phases as load-plan stages (same order, names and levels).
   std::vector<Stage> Stages() const;

@@ -12,6 +12,7 @@
 #include "report/html_style.h"
 #include "report/load_summary.h"
 #include "report/report_charts.h"
+#include "report/sut_charts.h"
 #include "report/verdict_table.h"
 
 namespace vitals {
@@ -354,6 +355,7 @@ std::string RenderHtmlReport(const ReportData& d) {
   out += Findings(d);
   out += Alerts(d);
   out += Charts(d);
+  out += SystemUnderTestHtml(d);
   out += LatencyTable(d);
   out += Phases(d);
   out += Requests(d);

@@ -8,6 +8,7 @@
 #include "core/units.h"
 #include "report/escape.h"
 #include "report/load_summary.h"
+#include "report/sut_charts.h"
 #include "report/verdict_table.h"
 
 namespace vitals {
@@ -193,6 +194,7 @@ std::string RenderMarkdownReport(const ReportData& d) {
   Thresholds(d, &out);
   StatusCodes(d, &out);
   Findings(d, &out);
+  out += SystemUnderTestMarkdown(d);
   Alerts(d, &out);
   Environment(d, &out);
   for (const std::string& w : d.warnings) out += "> note: " + MarkdownText(w) + "\n";

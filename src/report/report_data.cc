@@ -189,6 +189,17 @@ std::vector<ReportFinding> ParseFindings(const std::string& findings_json,
     f.action = Str(j, "action");
     f.runbook = Str(j, "runbook");
     f.source = Str(j, "source");
+    if (j.contains("onset_s") && j["onset_s"].is_number()) {
+      f.onset_s = j["onset_s"].get<double>();
+      f.end_s = Num(j, "end_s");
+      f.phase = Str(j, "phase");
+      f.kind = Str(j, "kind");
+      auto flag = [&](const char* k) {
+        return j.contains(k) && j[k].is_boolean() && j[k].get<bool>();
+      };
+      f.active_at_end = flag("active_at_end");
+      f.cause_candidate = flag("cause_candidate");
+    }
     out.push_back(std::move(f));
   }
   return out;
@@ -220,6 +231,7 @@ ReportData MakeReportData(const StoredRun& run) {
   d.config_json = run.config_json;
   d.result_json = run.result_json;
   d.findings_json = run.findings_json;
+  d.series = run.series;
   StoredRun without_intervals;  // RebuildLoadResult copies intervals; the report needs none
   {
     const StoredRun& r = run;

@@ -61,6 +61,12 @@ struct RequestRow {
 // One finding of the stored findings document (docs/rules.md, `vitals check --format json`).
 struct ReportFinding {
   std::string id, component, level, priority, title, subject, evidence, action, runbook, source;
+  // Findings of `vitals load --observe` (docs/observe.md): when they began and ended on the
+  // run's clock, the phase they began in, "rule" or "trend", and whether they began before
+  // the latency rose.  onset_s < 0 for a one-time check's findings.
+  double onset_s = -1, end_s = -1;
+  bool active_at_end = false, cause_candidate = false;
+  std::string phase, kind;
 };
 
 struct ReportData {
@@ -77,6 +83,7 @@ struct ReportData {
   std::vector<ReportFinding> findings;
   std::vector<AlertSpan> alert_spans;  // in firing order
   std::string findings_json;           // as stored; "" when none
+  std::vector<StoredSeries> series;    // server-side series (vitals load --observe)
   // Set when a stored document could not be read (shown in the report, never fatal).
   std::vector<std::string> warnings;
 

@@ -10,12 +10,14 @@
 #include <fmt/format.h>
 #include <yaml-cpp/yaml.h>
 
+#include "core/units.h"
+
 namespace vitals {
 namespace {
 
 constexpr const char* kKnownKeys[] = {"id",     "component", "fact",     "title",    "when",
                                       "value",  "warning",   "critical", "priority", "evidence",
-                                      "action", "runbook",   "source"};
+                                      "action", "runbook",   "source",   "for"};
 
 // Builds "<file>:<line>: rule '<id>': <msg>".
 class Where {
@@ -109,7 +111,7 @@ Result<Rule> ParseRule(std::string_view file, const YAML::Node& node, int index)
     if (std::find(std::begin(kKnownKeys), std::end(kKnownKeys), key) == std::end(kKnownKeys)) {
       return w.Err(kv.first, fmt::format("unknown key '{}'; expected one of id, component, fact, "
                                          "title, when, value, warning, critical, priority, "
-                                         "evidence, action, runbook, source",
+                                         "evidence, action, runbook, source, for",
                                          key));
     }
     if (!seen.insert(key).second) {
@@ -149,6 +151,14 @@ Result<Rule> ParseRule(std::string_view file, const YAML::Node& node, int index)
     }
     auto s = Scalar(w, v, key);
     if (!s.ok()) return s.status();
+    if (key == "for") {
+      auto d = ParseDurationNs(*s);
+      if (!d.ok() || *d < 0) {
+        return w.Err(v, fmt::format("for: expected a duration such as 30s or 2m, found '{}'", *s));
+      }
+      r.for_ns = *d;
+      continue;
+    }
     if (key == "component") r.component = *s;
     if (key == "fact") r.fact = *s;
     if (key == "runbook") r.runbook = *s;

@@ -9,6 +9,7 @@
 // evaluated from any thread.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,10 @@ struct Rule {
   RuleTemplate action;
   std::string runbook;  // "docs/runbooks/host.md#cpu-busy"
   std::string source;   // where the threshold comes from
+  // `for: 30s`: under observation (vitals load --observe) the condition must hold on every
+  // sample for this long before the finding counts, like an alert's `for`.  A one-time check
+  // has a single sample and ignores it.
+  int64_t for_ns = 0;
 
   // Where the rule was defined, for messages.
   std::string file;

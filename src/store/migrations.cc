@@ -251,6 +251,21 @@ CREATE TABLE check_plans (
 CREATE INDEX check_plans_by_target ON check_plans (target, check_id);
 )sql";
 
+// Version 9: server-side series observed during a run (`vitals load --observe`), one row per
+// sample: docs/observe.md names the series.
+constexpr const char* kV9 = R"sql(
+CREATE TABLE run_series (
+  run_id    TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  name      TEXT NOT NULL,
+  subject   TEXT NOT NULL,
+  component TEXT NOT NULL,
+  unit      TEXT NOT NULL,
+  t_s       REAL NOT NULL,
+  value     REAL NOT NULL,
+  PRIMARY KEY (run_id, name, subject, t_s)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
@@ -260,6 +275,7 @@ constexpr Migration kMigrations[] = {
     {6, "alert state changes during a run", kV6},
     {7, "tls_handshake histogram kind", kV7},
     {8, "query-plan fingerprints of recorded checks", kV8},
+    {9, "server-side series observed during a run", kV9},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

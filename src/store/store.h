@@ -137,6 +137,12 @@ struct StoredAlert {
   double value = 0;  // the expression's value (NaN stored as NULL)
 };
 
+// One server-side series observed during a run (`vitals load --observe`; docs/observe.md).
+struct StoredSeries {
+  std::string name, subject, component, unit;
+  std::vector<std::pair<double, double>> points;  // (t_s since the run's start, value)
+};
+
 struct StoredRun {
   RunInfo info;
   std::string config_json;      // "{}" when none was given
@@ -156,6 +162,8 @@ struct StoredRun {
   std::string findings_json;
   // Alert state changes attached with AddAlerts, in time order.
   std::vector<StoredAlert> alerts;
+  // Server-side series attached with AddSeries (schema version 9), by name and subject.
+  std::vector<StoredSeries> series;
 };
 
 struct ReadOptions {
@@ -275,6 +283,9 @@ class Store {
   // when a labels/annotations text is not a JSON object; NotFound for an unknown run.
   // GetRun returns them as StoredRun::alerts.
   Status AddAlerts(const std::string& run_name, const std::vector<StoredAlert>& alerts);
+  // Attaches the server-side series observed during the run (one transaction; a series
+  // stored again replaces its points at the same times).  Non-finite values are skipped.
+  Status AddSeries(const std::string& run_name, const std::vector<StoredSeries>& series);
 
   // ---- reading ----
   // Newest first.

@@ -6,8 +6,11 @@
 #include <string>
 
 #include "core/status.h"
+#include "target/backend.h"
+#include "target/cache_model.h"
 #include "target/http_request_parser.h"
 #include "target/latency.h"
+#include "target/leak.h"
 #include "target/stall_schedule.h"
 
 namespace vitals {
@@ -44,6 +47,11 @@ struct TargetOptions {
   // empty, with a self-signed localhost certificate made in memory at start.
   bool tls = false;
   std::string tls_cert_file, tls_key_file;
+  // Realistic server-side failures (issue 17): a leak, a cache model, backend endpoints
+  // (leak.h, cache_model.h, backend.h).  At most one of cache and backend.
+  LeakOptions leak;
+  CacheOptions cache;
+  BackendOptions backend;
 };
 
 // InvalidArgument naming the offending option ("--threads must be ...") or Ok.

@@ -106,16 +106,28 @@ Result<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetOptions& o
     server->metrics_.push_back(std::make_unique<ThreadMetrics>());
     server->shared_->all_metrics.push_back(server->metrics_.back().get());
   }
+  for (int i = 0; i < options.threads; ++i) {
+    auto modes = detail::ThreadModes::Make(options, i);
+    if (!modes.ok()) return modes.status();
+    if (*modes == nullptr) break;
+    server->shared_->all_modes.push_back(modes->get());
+    server->modes_.push_back(std::move(modes).value());
+  }
   uint64_t seed_state = options.seed;
   for (int i = 0; i < options.threads; ++i) {
     auto worker =
         std::make_unique<detail::Worker>(server->shared_.get(), server->metrics_[i].get(),
                                          std::move(sockets[i]), FastRng::SplitMix64(&seed_state));
     VITALS_RETURN_IF_ERROR(worker->Init());
+    if (!server->modes_.empty()) worker->AttachModes(server->modes_[size_t(i)].get());
     server->workers_.push_back(std::move(worker));
   }
   server->shared_->start_ns = MonotonicNs();
   server->shared_->process_start_s = double(WallClockMs()) / 1e3;
+  if (options.leak.enabled()) {
+    server->leaker_ = std::make_unique<Leaker>(options.leak);
+    server->shared_->leaker = server->leaker_.get();
+  }
   for (auto& w : server->workers_) {
     detail::Worker* raw = w.get();
     server->threads_.emplace_back([raw] { raw->Run(); });
@@ -133,9 +145,7 @@ void TargetServer::Stop() {
   workers_.clear();
 }
 
-std::string TargetServer::RenderMetrics() const {
-  return RenderPrometheus(shared_->all_metrics, shared_->process_start_s);
-}
+std::string TargetServer::RenderMetrics() const { return detail::RenderTargetMetrics(*shared_); }
 
 MetricsTotals TargetServer::Totals() const { return SumMetrics(shared_->all_metrics); }
 

@@ -12,10 +12,14 @@
 // configured body, or the injected error status, after the sampled latency
 // and any stall.  Worker threads inherit the caller's signal mask: a process
 // that handles SIGINT/SIGTERM on one thread should block them before Start().
+// The failure modes of options.leak / cache / backend (docs/target.md) start
+// here too: the leak's thread, each worker's cache share, and each worker's
+// backend connection (connected before Start returns).
 //
 // Errors from Start: InvalidArgument for bad options or a non-loopback
 // address without allow_external; Io when the socket cannot be bound (the
-// message names the address and suggests another port).
+// message names the address and suggests another port); Unavailable when a
+// --redis / --postgres backend cannot be reached (its password masked).
 // Thread-safety: all methods may be called from any thread.
 #pragma once
 
@@ -27,6 +31,7 @@
 #include <vector>
 
 #include "core/status.h"
+#include "target/leak.h"
 #include "target/listen_address.h"
 #include "target/metrics.h"
 #include "target/target_options.h"
@@ -36,6 +41,7 @@ namespace vitals {
 namespace detail {
 struct WorkerShared;
 class Worker;
+class ThreadModes;
 }  // namespace detail
 
 class TargetServer {
@@ -66,6 +72,8 @@ class TargetServer {
   ListenAddress address_;
   std::unique_ptr<detail::WorkerShared> shared_;
   std::vector<std::unique_ptr<ThreadMetrics>> metrics_;
+  std::vector<std::unique_ptr<detail::ThreadModes>> modes_;  // --cache / --redis / --postgres
+  std::unique_ptr<Leaker> leaker_;                           // --leak
   std::vector<std::unique_ptr<detail::Worker>> workers_;
   std::vector<std::thread> threads_;
   std::mutex stop_mu_;

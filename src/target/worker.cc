@@ -295,9 +295,21 @@ Worker::Pending Worker::RouteRequest(Connection& c, const RequestHead& head, int
     if (error_rate > 0 && rng_.NextDouble() < error_rate) p.status = uint16_t(o.error_status);
     p.latency_ns =
         SampleLatencyNs(degraded && o.degrade.has_latency ? o.degrade.latency : o.latency, rng_);
+    if (modes_ != nullptr && p.status == 200) ApplyModes(p, now);
   }
   p.series = SeriesFor(c, method, path, p.status);
   return p;
+}
+
+void Worker::ApplyModes(Pending& p, int64_t now) {
+  const ModeResult m = modes_->Handle(now, rng_);
+  p.latency_ns += m.added_ns;
+  if (m.answered) {
+    p.route = Route::kBackend;
+    p.status = uint16_t(m.status);
+    p.reason = m.label;
+    p.rows = m.rows;
+  }
 }
 
 Series* Worker::SeriesFor(Connection& c, std::string_view method, std::string_view path, int code) {
@@ -313,7 +325,7 @@ void Worker::Enqueue(Connection& c, const Pending& pending, int64_t now) {
   Pending p = pending;
   p.arrival_ns = now;
   p.due_ns = now;
-  if (p.route == Route::kDefault) {
+  if (p.route == Route::kDefault || p.route == Route::kBackend) {
     const StallSchedule& stall = shared_->options.stall;
     if (stall.enabled()) {
       const int64_t start = shared_->start_ns;
@@ -362,9 +374,14 @@ void Worker::WriteResponse(Connection& c, const Pending& p) {
       c.out.Append(canned.Health(p.mode, p.head_only));
       break;
     case Route::kMetrics:
-      c.out.Append(BuildResponse(200, kMetricsContentType,
-                                 RenderPrometheus(shared_->all_metrics, shared_->process_start_s),
-                                 p.mode, p.head_only));
+      c.out.Append(BuildResponse(200, kMetricsContentType, RenderTargetMetrics(*shared_), p.mode,
+                                 p.head_only));
+      break;
+    case Route::kBackend:
+      c.out.Append(
+          BuildResponse(p.status, "text/plain",
+                        p.rows >= 0 ? std::to_string(p.rows) + "\n" : std::string(p.reason) + "\n",
+                        p.mode, p.head_only));
       break;
     case Route::kBadRequest:
       c.out.Append(BuildResponse(p.status, "text/plain", std::string(p.reason) + "\n",

@@ -18,7 +18,9 @@
 #include "net/transport.h"
 #include "target/byte_buffer.h"
 #include "target/http_request_parser.h"
+#include "target/leak.h"
 #include "target/metrics.h"
+#include "target/modes.h"
 #include "target/response.h"
 #include "target/ring_queue.h"
 #include "target/rng.h"
@@ -36,8 +38,14 @@ struct WorkerShared {
   double process_start_s = 0;                     // unix seconds, for process_start_time_seconds
   std::vector<const ThreadMetrics*> all_metrics;  // every worker's, for /metrics
   std::unique_ptr<TlsServer> tls;                 // --tls; null for plain HTTP
+  std::vector<const ThreadModes*> all_modes;      // every worker's, when a mode is on
+  const Leaker* leaker = nullptr;                 // --leak
   std::atomic<bool> stop{false};
 };
+
+// What GET /metrics answers: RenderPrometheus, then the process_* metrics and those of the
+// modes (leak, cache, backend).  Defined in modes.cc.
+std::string RenderTargetMetrics(const WorkerShared& shared);
 
 class Worker {
  public:
@@ -50,15 +58,18 @@ class Worker {
   Status Init();  // creates the epoll set and the wake-up eventfd
   void Run();     // until shared->stop is set and Wake() called
   void Wake();    // thread-safe
+  // Before Run(): this worker's mode state (--cache, --redis, --postgres), owned elsewhere.
+  void AttachModes(ThreadModes* modes) { modes_ = modes; }
 
  private:
-  enum class Route : uint8_t { kDefault, kHealthz, kMetrics, kBadRequest };
+  enum class Route : uint8_t { kDefault, kHealthz, kMetrics, kBadRequest, kBackend };
   struct Pending {
     int64_t arrival_ns = 0;
     int64_t latency_ns = 0;
     int64_t due_ns = 0;
     Series* series = nullptr;
-    const char* reason = "";  // kBadRequest
+    const char* reason = "";  // kBadRequest; kBackend: the body's label
+    int64_t rows = -1;        // kBackend: the body is the row count when >= 0
     uint16_t status = 200;
     Route route = Route::kDefault;
     ConnMode mode = ConnMode::kKeepAlive11;
@@ -101,6 +112,7 @@ class Worker {
   void Drive(Connection& c, int64_t now);
   void ParseRequests(Connection& c, int64_t now);
   Pending RouteRequest(Connection& c, const RequestHead& head, int64_t now);
+  void ApplyModes(Pending& p, int64_t now);  // --cache, --redis, --postgres
   void Enqueue(Connection& c, const Pending& p, int64_t now);
   bool FlushReady(Connection& c, int64_t now);
   void WriteResponse(Connection& c, const Pending& p);
@@ -126,6 +138,7 @@ class Worker {
   std::vector<std::unique_ptr<Connection>> connections_;  // never shrinks; slots reused
   std::vector<Connection*> free_;
   bool accept_paused_ = false;
+  ThreadModes* modes_ = nullptr;
 };
 
 }  // namespace vitals::detail

@@ -151,6 +151,22 @@ TEST(Scenario, DefaultsAndInference) {
   EXPECT_EQ(r->thresholds[0].delay_abort_eval_ns, 10'000'000'000);
 }
 
+TEST(Scenario, ObserveListInTheObserveSyntax) {
+  Result<Scenario> r =
+      ParseScenario(With("  - {path: /}\n", "  - {duration: 1s, rate: 1}\n",
+                         "observe:\n  - host\n  - \"redis=redis://127.0.0.1:6379\"\n"),
+                    "scenario.yaml");
+  ASSERT_TRUE(r.ok()) << r.status().message();
+  EXPECT_EQ(r->observe, (std::vector<std::string>{"host", "redis=redis://127.0.0.1:6379"}));
+  EXPECT_EQ(Error(With("  - {path: /}\n", "  - {duration: 1s, rate: 1}\n",
+                       "observe:\n  - \"mysql=mysql://root:s3cret@db/x\"\n")),
+            "scenario.yaml:7:5: observe[0]: expected host, postgres=DSN, redis=URL or "
+            "prometheus=URL, got 'mysql=mysql://root:***@db/x'");
+  EXPECT_NE(Error(With("  - {path: /}\n", "  - {duration: 1s, rate: 1}\n", "observe: host\n"))
+                .find("expected a list like [host"),
+            std::string::npos);
+}
+
 TEST(ScenarioErrors, BadYamlSyntax) {
   std::string e = Error("base_url: http://127.0.0.1:8080\nrequests: [{path: /}\nphases: []\n");
   EXPECT_EQ(e.rfind("scenario.yaml:3:", 0), 0u) << e;
@@ -172,7 +188,7 @@ TEST(ScenarioErrors, EmptyOrNotAMapping) {
             "requests and phases (see docs/scenario.md)");
   EXPECT_EQ(Error("- a\n- b\n"),
             "scenario.yaml:1:1: expected a mapping with keys name, description, base_url, "
-            "defaults, requests, phases, thresholds, got a list");
+            "defaults, requests, phases, thresholds, observe, got a list");
 }
 
 TEST(ScenarioErrors, UnknownKeyWithSuggestion) {
@@ -181,7 +197,7 @@ TEST(ScenarioErrors, UnknownKeyWithSuggestion) {
             "(allowed: name, method, path, url, headers, body, weight, timeout)");
   EXPECT_EQ(Error(With("  - {path: /}\n", "  - {duration: 1s, rate: 1}\n", "treshold: []\n")),
             "scenario.yaml:6:1: unknown key 'treshold'; did you mean 'thresholds'? (allowed: "
-            "name, description, base_url, defaults, requests, phases, thresholds)");
+            "name, description, base_url, defaults, requests, phases, thresholds, observe)");
   EXPECT_EQ(Error(With("  - {path: /}\n", "  - duration: 1s\n    rate: {from: 1, too: 5}\n")),
             "scenario.yaml:6:21: phases[0].rate: unknown key 'too'; did you mean 'to'? (allowed: "
             "from, to)");

@@ -91,7 +91,7 @@ TEST(StoreAlerts, MigratesAVersionFiveStoreKeepingItsRuns) {
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   // Back to version 5, the one before run_alerts.
   ASSERT_EQ(
-      sqlite3_exec(db, "DROP TABLE check_plans; DROP TABLE run_alerts; PRAGMA user_version = 5;",
+      sqlite3_exec(db, "DROP TABLE check_plans; DROP TABLE run_alerts; DROP TABLE run_series; PRAGMA user_version = 5;",
                    nullptr, nullptr, nullptr),
       SQLITE_OK);
   sqlite3_close(db);
