@@ -65,9 +65,9 @@ std::string FormatObservationText(const ObservationReport& r) {
     out += fmt::format("  findings ({}):\n", r.findings.size());
     for (size_t i = 0; i < r.findings.size(); ++i) {
       const ObservedFinding& f = r.findings[i];
-      out += fmt::format("  {} {:<8} {} {}\n", PriorityName(f.finding.priority),
+      out += fmt::format("  {} {:<8} {}{}\n", PriorityName(f.finding.priority),
                          LevelName(f.finding.level), f.finding.title,
-                         i < r.causes ? "[cause candidate: began before the latency rose]" : "");
+                         i < r.causes ? " [cause candidate: began before the latency rose]" : "");
       out += "           " + DescribeOnset(f) + "\n";
       if (!f.finding.action.empty()) out += "           action: " + f.finding.action + "\n";
     }
