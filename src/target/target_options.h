@@ -44,6 +44,8 @@ struct TargetOptions {
   // empty, with a self-signed localhost certificate made in memory at start.
   bool tls = false;
   std::string tls_cert_file, tls_key_file;
+  // HTTP/2 on every connection: prior knowledge (h2c) on plain TCP, ALPN h2 with --tls.
+  bool http2 = false;
 };
 
 // InvalidArgument naming the offending option ("--threads must be ...") or Ok.
