@@ -16,7 +16,8 @@
 #                     VITALS_TEST_NGINX_H2_GOAWAY_URL (h2c, GOAWAY after 50 requests per
 #                     connection); paths: / ok, /reset RST_STREAM, /big 1 MiB
 #   start_nghttpd -> VITALS_TEST_NGHTTPD_URL (nghttpd h2c, 1023-byte stream and connection
-#                    windows, POST echoed back; /big 1 MiB)
+#                    windows, POST echoed back; /big 1 MiB), VITALS_TEST_NGHTTPD_SHUT_URL (a
+#                    stream window of 0 that it never opens: request bodies cannot leave)
 # Every server binds 127.0.0.1 only.
 VITALS_SRV_DIR="${VITALS_SRV_DIR:-$(mktemp -d /tmp/vitals-srv.XXXXXX)}"
 VITALS_SRV_PIDS=()
@@ -178,15 +179,21 @@ start_nghttpd() {
   local port="${1:-$(free_port)}" d="$VITALS_SRV_DIR/nghttpd"
   mkdir -p "$d/htdocs"
   head -c 1048576 /dev/zero | tr '\0' 'y' >"$d/htdocs/big"
+  local shut="${2:-$(free_port)}"
   nghttpd --no-tls -a 127.0.0.1 -w 10 -W 10 --echo-upload -d "$d/htdocs" "$port" \
     >"$d/nghttpd.log" 2>&1 &
   VITALS_SRV_PIDS+=($!)
-  local i
-  for i in $(seq 1 50); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.1
+  nghttpd --no-tls -a 127.0.0.1 -w 0 -d "$d/htdocs" "$shut" >"$d/nghttpd-shut.log" 2>&1 &
+  VITALS_SRV_PIDS+=($!)
+  local i p
+  for p in "$port" "$shut"; do
+    for i in $(seq 1 50); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
+      sleep 0.1
+    done
   done
   export VITALS_TEST_NGHTTPD_URL="http://127.0.0.1:$port/"
+  export VITALS_TEST_NGHTTPD_SHUT_URL="http://127.0.0.1:$shut/"
 }
 
 start_postgres() {

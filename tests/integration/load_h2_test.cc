@@ -186,6 +186,22 @@ TEST(LoadH2Nghttpd, TinyFlowControlWindowsMoveAMegabyteBothWays) {
   EXPECT_GE(U(k, "bytes", "read"), 3u << 20);
 }
 
+TEST(LoadH2Nghttpd, AWindowNeverOpenedEndsInTimeoutsNotAHang) {
+  REQUIRE_NGHTTPD();
+  int code = 0;
+  std::string out;
+  // The server's stream window is 0 and never opens: the request bodies cannot leave.  Each
+  // stream times out (and is cancelled with RST_STREAM); the run ends on time.
+  auto j = Load({EnvOrEmpty("VITALS_TEST_NGHTTPD_SHUT_URL") + "big", "-X", "POST", "--body",
+                 std::string(4096, 'z'), "-c", "1", "--streams", "4", "--requests", "8",
+                 "--timeout", "500ms", "--keep-going"},
+                &code, &out);
+  EXPECT_EQ(U(j, "requests"), 8u) << out;
+  EXPECT_EQ(U(j, "errors_by_kind", "timeout"), 8u) << out;
+  EXPECT_EQ(U(j, "completed"), 0u) << out;
+  EXPECT_LT(j["duration_s"].get<double>(), 5.0) << out;  // 2 rounds of 4 streams x 500 ms
+}
+
 TEST(LoadH2Flags, StreamsAndPipelineNeedTheRightProtocol) {
   std::string out, err;
   EXPECT_EQ(RunVitals({"load", "http://127.0.0.1:1/", "--streams", "4", "--requests", "1",
