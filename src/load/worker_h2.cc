@@ -363,7 +363,12 @@ void Worker::Impl::H2Down(H2Conn* pc, NetError e, const std::string& detail, int
   if (pc->session && e == NetError::kClosed && !pc->session->error().empty()) {
     e = NetError::kH2Protocol;  // the server closed after breaking the protocol
   }
-  const std::string why = detail.empty() && pc->session ? pc->session->error() : detail;
+  std::string why = detail.empty() && pc->session ? pc->session->error() : detail;
+  if (pc->state == H2Conn::kSettings && e == NetError::kH2Protocol) {
+    why +=
+        "; it answered before any HTTP/2 SETTINGS: does this port speak HTTP/2 (over "
+        "http://, with prior knowledge)? drop --http2 for an HTTP/1.1 server";
+  }
   if (!why.empty()) {
     auto& d = stats_.net_error_detail[size_t(e)];
     if (d.empty()) d = why;

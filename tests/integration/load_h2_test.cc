@@ -162,6 +162,20 @@ TEST(LoadH2Nginx, TlsServerWithoutH2IsNamedInTheHandshakeError) {
               HasSubstr("does not offer HTTP/2 (ALPN h2)"));
 }
 
+TEST(LoadH2Nginx, Http11ServerIsAnHttp2ProtocolErrorThatSaysSo) {
+  VITALS_REQUIRE_SERVER("VITALS_TEST_NGINX_URL", "start_nginx");
+  int code = 0;
+  std::string out;
+  // A plain HTTP/1.1 nginx answers our connection preface with a 400 and closes.
+  auto j = Load({EnvOrEmpty("VITALS_TEST_NGINX_URL"), "-c", "1", "--requests", "3"}, &code, &out);
+  EXPECT_EQ(U(j, "errors_by_kind", "h2_protocol"), 1u) << out;
+  EXPECT_EQ(U(j, "errors"), 3u) << out;
+  EXPECT_EQ(U(j, "completed"), 0u) << out;
+  ASSERT_TRUE(j["error_details"].contains("h2_protocol")) << out;
+  EXPECT_THAT(j["error_details"]["h2_protocol"].get<std::string>(),
+              HasSubstr("does this port speak HTTP/2"));
+}
+
 TEST(LoadH2Nghttpd, TinyFlowControlWindowsMoveAMegabyteBothWays) {
   REQUIRE_NGHTTPD();
   const std::string body = TempPath("body.bin");
