@@ -36,7 +36,8 @@ struct H2ServerCallbacks {
                       const uint8_t* value, size_t vl, uint8_t, void* u) {
     H2ServerRequest* r = Partial(Self(u), f->hd.stream_id);
     if (!r) return 0;
-    if (r->method.size() + r->path.size() + nl + vl > kMaxHeaderListBytes) {
+    r->header_bytes += nl + vl + 32;
+    if (r->header_bytes > kMaxHeaderListBytes) {
       return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;  // resets the stream
     }
     std::string_view n(reinterpret_cast<const char*>(name), nl);

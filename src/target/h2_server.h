@@ -26,6 +26,7 @@ struct H2ServerRequest {
   int32_t stream_id = 0;
   std::string method;
   std::string path;
+  size_t header_bytes = 0;  // RFC 9113 accounting: name + value + 32 per field
 };
 
 class H2ServerSession {
