@@ -14,7 +14,8 @@
 #                     VITALS_TEST_NGINX_H2_URL (HTTP/2 over TLS, ALPN h2; certificate as for
 #                     start_nginx_tls: VITALS_TEST_H2_TLS_DIR/ca.pem),
 #                     VITALS_TEST_NGINX_H2_GOAWAY_URL (h2c, GOAWAY after 50 requests per
-#                     connection); paths: / ok, /reset RST_STREAM, /big 1 MiB
+#                     connection, at most 16 concurrent streams); paths: / ok, /reset
+#                     RST_STREAM, /big 1 MiB
 #   start_nghttpd -> VITALS_TEST_NGHTTPD_URL (nghttpd h2c, 1023-byte stream and connection
 #                    windows, POST echoed back; /big 1 MiB), VITALS_TEST_NGHTTPD_SHUT_URL (a
 #                    stream window of 0 that it never opens: request bodies cannot leave)
@@ -164,6 +165,7 @@ http {
   server {
     listen 127.0.0.1:$gport http2 backlog=4096;
     keepalive_requests 50;
+    http2_max_concurrent_streams 16;
     location / { return 200 "ok\n"; }
   }
 }

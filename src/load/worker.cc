@@ -110,7 +110,7 @@ int Worker::Impl::ClosedTarget(int64_t now) const {
   if (!has_closed_) return 0;
   double level = std::floor(cfg_.plan->ConnectionsAt(now) + 1e-9);
   // HTTP/2: each connection of the level keeps its streams busy.
-  int64_t total = int64_t(level) * h2_limit_;
+  int64_t total = int64_t(level) * (h2_limit_known_ ? h2_limit_ : 1);
   int64_t share = total / cfg_.worker_count + (cfg_.worker_index < total % cfg_.worker_count);
   return int(std::min<int64_t>(share, int64_t(conns_.size())));
 }

@@ -200,8 +200,10 @@ void Worker::Impl::H2Events(H2Conn* pc, int64_t now) {
     pc->limit = cfg_.streams > 0 ? uint32_t(cfg_.streams)
                                  : std::min<uint32_t>(uint32_t(kDefaultStreams), server);
     pc->limit = std::clamp<uint32_t>(pc->limit, 1, streams_);
-    h2_limit_ = std::min(h2_limit_, pc->limit);
-    H2MarkDirty(pc);  // let the waiting slots in
+    h2_limit_ = h2_limit_known_ ? std::min(h2_limit_, pc->limit) : pc->limit;
+    h2_limit_known_ = true;
+    target_valid_until_ = 0;  // the closed level grows with it at the next tick
+    H2MarkDirty(pc);          // let the waiting slots in
   }
   h2_events_.clear();
   h2_events_.swap(pc->session->events());

@@ -129,6 +129,7 @@ class Worker::Impl {
     if (cfg.http2) {
       streams_ = uint32_t(cfg.streams > 0 ? cfg.streams : kDefaultStreams);
       h2_limit_ = streams_;
+      h2_limit_known_ = cfg.streams > 0;
       h2conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)));
       for (size_t i = 0; i < h2conns_.size(); ++i) h2conns_[i].index = uint32_t(i);
     }
@@ -410,6 +411,9 @@ class Worker::Impl {
   // HTTP/2.
   uint32_t streams_ = 1;   // slots per connection (1 for HTTP/1.1)
   uint32_t h2_limit_ = 1;  // the smallest stream limit a connection got (closed-model level)
+  // Until a server's SETTINGS say how many streams it allows (no --streams), the closed model
+  // keeps one request per connection rather than queueing more than the server takes.
+  bool h2_limit_known_ = true;
   std::vector<H2Conn> h2conns_;
   std::vector<H2Request> h2_requests_;  // by request of the mix
   std::vector<H2Conn*> h2_dirty_;
