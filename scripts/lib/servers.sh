@@ -10,6 +10,15 @@
 #                      127.0.0.1 signed by a CA made here: VITALS_TEST_TLS_DIR/ca.pem),
 #                      VITALS_TEST_NGINX_MTLS_URL (same, and a client certificate is required:
 #                      VITALS_TEST_TLS_DIR/client.pem + client.key, signed by the same CA)
+#   start_nginx_h2 -> VITALS_TEST_NGINX_H2C_URL (HTTP/2 with prior knowledge, plain TCP),
+#                     VITALS_TEST_NGINX_H2_URL (HTTP/2 over TLS, ALPN h2; certificate as for
+#                     start_nginx_tls: VITALS_TEST_H2_TLS_DIR/ca.pem),
+#                     VITALS_TEST_NGINX_H2_GOAWAY_URL (h2c, GOAWAY after 50 requests per
+#                     connection, at most 16 concurrent streams); paths: / ok, /reset
+#                     RST_STREAM, /big 1 MiB
+#   start_nghttpd -> VITALS_TEST_NGHTTPD_URL (nghttpd h2c, 1023-byte stream and connection
+#                    windows, POST echoed back; /big 1 MiB), VITALS_TEST_NGHTTPD_SHUT_URL (a
+#                    stream window of 0 that it never opens: request bodies cannot leave)
 # Every server binds 127.0.0.1 only.
 VITALS_SRV_DIR="${VITALS_SRV_DIR:-$(mktemp -d /tmp/vitals-srv.XXXXXX)}"
 VITALS_SRV_PIDS=()
@@ -31,6 +40,7 @@ stop_servers() {
   fi
   [ -f "$VITALS_SRV_DIR/nginx.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx.pid")" 2>/dev/null || true
   [ -f "$VITALS_SRV_DIR/nginx-tls.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx-tls.pid")" 2>/dev/null || true
+  [ -f "$VITALS_SRV_DIR/nginx-h2.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx-h2.pid")" 2>/dev/null || true
   rm -rf "$VITALS_SRV_DIR" 2>/dev/null || true
 }
 
@@ -119,6 +129,73 @@ NGX
   export VITALS_TEST_TLS_DIR="$d/certs"
   export VITALS_TEST_NGINX_TLS_URL="https://127.0.0.1:$port/"
   export VITALS_TEST_NGINX_MTLS_URL="https://127.0.0.1:$mport/"
+}
+
+start_nginx_h2() {
+  local port="${1:-$(free_port)}" tport="${2:-$(free_port)}" gport="${3:-$(free_port)}"
+  local d="$VITALS_SRV_DIR/nginx-h2"
+  mkdir -p "$d/tmp" "$d/htdocs"
+  make_test_certs "$d/certs" || return 1
+  head -c 1048576 /dev/zero | tr '\0' 'x' >"$d/htdocs/big"
+  cat >"$d/nginx.conf" <<NGX
+worker_processes 1;
+daemon on;
+pid $VITALS_SRV_DIR/nginx-h2.pid;
+error_log $d/error.log warn;
+events { worker_connections 20000; use epoll; multi_accept on; }
+worker_rlimit_nofile 40000;
+http {
+  access_log off;
+  keepalive_timeout 300s;
+  client_body_temp_path $d/tmp; proxy_temp_path $d/tmp; fastcgi_temp_path $d/tmp;
+  uwsgi_temp_path $d/tmp; scgi_temp_path $d/tmp;
+  client_max_body_size 4m;
+  ssl_certificate $d/certs/server.pem;
+  ssl_certificate_key $d/certs/server.key;
+  ssl_protocols TLSv1.2 TLSv1.3;
+  root $d/htdocs;
+  server {
+    listen 127.0.0.1:$port http2 backlog=4096;
+    listen 127.0.0.1:$tport ssl http2 backlog=4096;
+    keepalive_requests 100000000;
+    location = / { return 200 "ok\n"; }
+    location = /reset { return 444; }
+    location = /big { }
+  }
+  server {
+    listen 127.0.0.1:$gport http2 backlog=4096;
+    keepalive_requests 50;
+    http2_max_concurrent_streams 16;
+    location / { return 200 "ok\n"; }
+  }
+}
+NGX
+  nginx -c "$d/nginx.conf" -p "$d" -e "$d/error.log" || return 1
+  export VITALS_TEST_H2_TLS_DIR="$d/certs"
+  export VITALS_TEST_NGINX_H2C_URL="http://127.0.0.1:$port/"
+  export VITALS_TEST_NGINX_H2_URL="https://127.0.0.1:$tport/"
+  export VITALS_TEST_NGINX_H2_GOAWAY_URL="http://127.0.0.1:$gport/"
+}
+
+start_nghttpd() {
+  local port="${1:-$(free_port)}" d="$VITALS_SRV_DIR/nghttpd"
+  mkdir -p "$d/htdocs"
+  head -c 1048576 /dev/zero | tr '\0' 'y' >"$d/htdocs/big"
+  local shut="${2:-$(free_port)}"
+  nghttpd --no-tls -a 127.0.0.1 -w 10 -W 10 --echo-upload -d "$d/htdocs" "$port" \
+    >"$d/nghttpd.log" 2>&1 &
+  VITALS_SRV_PIDS+=($!)
+  nghttpd --no-tls -a 127.0.0.1 -w 0 -d "$d/htdocs" "$shut" >"$d/nghttpd-shut.log" 2>&1 &
+  VITALS_SRV_PIDS+=($!)
+  local i p
+  for p in "$port" "$shut"; do
+    for i in $(seq 1 50); do
+      (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null && break
+      sleep 0.1
+    done
+  done
+  export VITALS_TEST_NGHTTPD_URL="http://127.0.0.1:$port/"
+  export VITALS_TEST_NGHTTPD_SHUT_URL="http://127.0.0.1:$shut/"
 }
 
 start_postgres() {

@@ -54,6 +54,14 @@ and matches the answers in order; the next batch leaves when the last answer arr
 wrk's pipeline script does).  Refused with --rate: an open-model request leaves at its own
 due time, and one queued behind another's answer would have no honest send time.
 
+HTTP/2 (--http2): ALPN h2 over https://, prior knowledge (h2c) over http://.  Each
+connection carries --streams N requests at once (default: the server's limit, at most 100):
+closed model, -c C keeps C x N in flight; open model, a due request takes any connection
+with a free stream, and every stream keeps its own intended and actual send time.  A reset
+stream counts as h2_rst_stream (with its code); requests a GOAWAY left unprocessed are sent
+once more on a new connection and counted ("streams retried").
+  vitals load https://127.0.0.1:8443/ --http2 -c 10 --streams 100 -d 30s --cacert ca.pem
+
 Scenario files (docs/scenario.md, examples/scenarios/): weighted requests, phases with
 their own model and a ramp from start to end level, thresholds with abort_on_fail.
   vitals load examples/scenarios/ramp.yaml
@@ -154,7 +162,8 @@ int RunLoad(int argc, char** argv) {
   std::string store_flag, csv_out, hlog_out, junit_out, interval = "1s", duet_url;
   std::vector<std::string> headers, tags, threshold_flags;
   int threads = int(std::max(1u, std::thread::hardware_concurrency()));
-  int connections = 50, max_connections = 0, pipeline = 1;
+  int connections = 50, max_connections = 0, pipeline = 1, streams = 0;
+  bool http2 = false;
   double rate = 0;
   uint64_t requests = 0;
   bool quiet = false, no_store = false, keep_going = false;
@@ -228,6 +237,11 @@ int RunLoad(int argc, char** argv) {
                  "closed model: N requests written back to back per connection, answered in "
                  "order, each timed from its batch's send (not with --rate: see below)")
       ->capture_default_str();
+  app.add_flag("--http2", http2,
+               "speak HTTP/2: ALPN h2 over https://, prior knowledge (h2c) over http://");
+  app.add_option("--streams", streams,
+                 "--http2: requests in flight per connection (default: the server's "
+                 "SETTINGS_MAX_CONCURRENT_STREAMS, at most 100)");
   app.add_option("--cacert", cacert,
                  "https: trust the CA certificates in FILE (PEM) instead of the system store");
   app.add_flag("-k,--insecure", insecure,
@@ -256,6 +270,8 @@ int RunLoad(int argc, char** argv) {
   o.max_requests = requests;
   if (keep_going) o.no_success_stop_ns = 0;
   o.pipeline = pipeline;
+  o.http2 = http2;
+  o.streams = streams;
   if (tls_min != "1.2" && tls_min != "1.3") {
     return ReportError(cmd,
                        Status::InvalidArgument("--tls-min '" + tls_min + "': expected 1.2 or 1.3"));

@@ -47,6 +47,7 @@ constexpr const char* kExamples =
     "  vitals target --threads 4 --listen [::1]:9000 --body-bytes 1024\n"
     "  curl -s http://127.0.0.1:8080/metrics | grep http_requests_total\n"
     "  vitals target --tls --listen 127.0.0.1:8443          # https, self-signed localhost cert\n"
+    "  vitals target --http2 --tls --listen 127.0.0.1:8443  # HTTP/2 over TLS (ALPN h2)\n"
     "  vitals load https://127.0.0.1:8443/ --insecure -d 10s\n"
     "  vitals target --leak 1MB/10s                         # a soak that leaks 6 MB/min\n"
     "  vitals target --cache 2000 --threads 2               # hit ratio falls in a spike\n"
@@ -136,7 +137,7 @@ int RunTarget(int argc, char** argv) {
   int threads = 1, error_status = 500;
   int64_t body_bytes = 2, max_header_bytes = 8192, max_request_body = 1 << 20;
   uint64_t seed = 1;
-  bool allow_external = false, tls = false;
+  bool allow_external = false, tls = false, http2 = false;
   std::string tls_cert, tls_key;
   app.add_option("--listen", listen,
                  "address to listen on: HOST:PORT, [IPv6]:PORT, port 0 picks a free port")
@@ -177,6 +178,9 @@ int RunTarget(int argc, char** argv) {
   app.add_flag("--tls", tls,
                "serve HTTPS (TLS 1.2/1.3, ALPN http/1.1) with a self-signed localhost "
                "certificate made at start, or --tls-cert/--tls-key");
+  app.add_flag("--http2", http2,
+               "speak HTTP/2 on every connection: prior knowledge (h2c) on plain TCP, ALPN h2 "
+               "with --tls; same latency, stalls and errors as HTTP/1.1");
   app.add_option("--tls-cert", tls_cert, "with --tls: certificate FILE (PEM, chain after it)");
   app.add_option("--tls-key", tls_key, "with --tls: private key FILE (PEM)");
   TargetModeFlags mode_flags;
@@ -209,6 +213,7 @@ int RunTarget(int argc, char** argv) {
         "a self-signed localhost certificate");
   }
   o.tls = tls;
+  o.http2 = http2;
   o.tls_cert_file = tls_cert;
   o.tls_key_file = tls_key;
 

@@ -34,6 +34,30 @@ Status Validate(const LoadOptions& o) {
   if (o.pipeline < 1 || o.pipeline > 1024) {
     return Status::InvalidArgument(fmt::format("--pipeline {}: expected 1..1024", o.pipeline));
   }
+  if (o.streams < 0 || o.streams > 1000) {
+    return Status::InvalidArgument(fmt::format("--streams {}: expected 1..1000", o.streams));
+  }
+  if (o.streams > 0 && !o.http2) {
+    return Status::InvalidArgument(
+        "--streams needs --http2 (HTTP/1.1 has one request in flight "
+        "per connection; see --pipeline)");
+  }
+  if (o.http2) {
+    // Each stream is a request slot of its own: keep the pool's memory sane.
+    const int64_t slots =
+        int64_t(std::max(o.connections, o.max_connections)) * (o.streams > 0 ? o.streams : 100);
+    if (slots > 200'000) {
+      return Status::InvalidArgument(fmt::format(
+          "--http2 with {} connections x {} streams is {} requests in flight; at most 200000 "
+          "(lower --connections / --max-connections or --streams)",
+          std::max(o.connections, o.max_connections), o.streams > 0 ? o.streams : 100, slots));
+    }
+  }
+  if (o.http2 && o.pipeline > 1) {
+    return Status::InvalidArgument(
+        "--pipeline and --http2 do not go together: HTTP/2 keeps "
+        "several requests in flight with --streams N");
+  }
   if (o.interval_ns < 100'000'000) {
     return Status::InvalidArgument("--interval must be at least 100ms");
   }
@@ -304,9 +328,11 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   auto mix_or = BuildMix(options);
   if (!mix_or.ok()) return mix_or.status();
   const Mix mix = std::move(mix_or).value();
+  TlsClientOptions tls_options = options.tls;
+  if (options.http2) tls_options.alpn = {"h2"};
   if (mix.tls) {
     // Bad --cacert / --cert / --key files fail here, before any worker starts.
-    auto probe = TlsClient::Create(options.tls, mix.host);
+    auto probe = TlsClient::Create(tls_options, mix.host);
     if (!probe.ok()) return probe.status();
   }
 
@@ -363,9 +389,11 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     wc.stop = &run_stop;
     wc.pipeline = options.pipeline;
     if (mix.tls) {
-      wc.tls = options.tls;
+      wc.tls = tls_options;
       wc.tls_server_name = mix.host;
     }
+    wc.http2 = options.http2;
+    wc.streams = options.streams;
     workers.push_back(std::make_unique<Worker>(wc));
   }
 
@@ -477,6 +505,10 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   LoadResult r = Summarize(options, plan, merged, started_unix_ms, wall_s, interrupted);
   r.tls = mix.tls;
   r.pipeline = options.pipeline;
+  r.http2 = options.http2;
+  r.streams = options.streams;
+  r.h2_goaways = merged.h2_goaways;
+  r.h2_streams_retried = merged.h2_streams_retried;
   r.intervals = series.Take();
   r.noise = std::move(noise_series);
   if (!noise.probe_error().empty()) {

@@ -46,6 +46,11 @@ struct LoadOptions {
   // > 1 is refused with open stages: a request queued behind another's answer has no honest
   // send time of its own).
   int pipeline = 1;
+  // HTTP/2 (--http2): ALPN h2 over TLS, prior-knowledge h2c over http://; `streams` requests
+  // in flight per connection (--streams; 0: the server's SETTINGS_MAX_CONCURRENT_STREAMS, at
+  // most 100).  Refused with pipeline > 1.
+  bool http2 = false;
+  int streams = 0;
   int max_connections = 0;              // open model cap (0: same as connections)
   uint64_t max_requests = 0;            // stop after this many requests (0: no cap)
   int64_t timeout_ns = 10'000'000'000;  // per request (and drop deadline in the open model)

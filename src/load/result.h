@@ -84,6 +84,11 @@ struct LoadResult {
   bool tls = false;
   Histogram tls_handshake;
   uint64_t tls_full = 0, tls_resumed = 0;
+  // HTTP/2: streams per connection asked (0: the server's limit, at most 100), GOAWAY frames
+  // received, requests refused unprocessed (GOAWAY / REFUSED_STREAM) and sent again.
+  bool http2 = false;
+  int streams = 0;
+  uint64_t h2_goaways = 0, h2_streams_retried = 0;
   std::vector<PhaseResult> phases;
   // In time order.  Full resolution up to kMaxSeriesSlots intervals; a longer run keeps its
   // oldest intervals merged pairwise (see load/interval_collector.h).  Interval histograms

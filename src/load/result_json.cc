@@ -117,6 +117,11 @@ std::string ToJson(const LoadResult& r, int indent) {
     j["tls_handshake_us"] = LatencyJson(r.tls_handshake);
     j["tls_handshakes"] = {{"full", r.tls_full}, {"resumed", r.tls_resumed}};
   }
+  if (r.http2) {
+    j["http2"] = {{"streams", r.streams},
+                  {"goaways", r.h2_goaways},
+                  {"streams_retried", r.h2_streams_retried}};
+  }
   j["connections"] = {{"asked", r.connections},         {"max", r.max_connections},
                       {"opened", r.connections_opened}, {"failed", r.connections_failed},
                       {"max_inflight", r.max_inflight}, {"pipeline", r.pipeline}};

@@ -25,6 +25,8 @@ void LoadStats::Merge(const LoadStats& o) {
   max_inflight += o.max_inflight;
   last_send_ns = std::max(last_send_ns, o.last_send_ns);
   for (size_t i = 0; i < net_errors.size(); ++i) net_errors[i] += o.net_errors[i];
+  h2_goaways += o.h2_goaways;
+  h2_streams_retried += o.h2_streams_retried;
   for (size_t i = 0; i < net_error_detail.size(); ++i) {
     if (net_error_detail[i].empty()) net_error_detail[i] = o.net_error_detail[i];
   }

@@ -11,6 +11,7 @@ Status Worker::Impl::Run(int64_t start_ns) {
     if (!tls.ok()) return tls.status();
     tls_ = std::move(tls).value();
   }
+  if (cfg_.http2) VITALS_RETURN_IF_ERROR(H2Init());
   auto loop = EventLoop::Create();
   if (!loop.ok()) return loop.status();
   loop_ = &*loop;
@@ -19,7 +20,7 @@ Status Worker::Impl::Run(int64_t start_ns) {
   // Open model: pre-open the initial connections so the first requests do
   // not pay for a handshake.  The closed model opens its connections with a
   // request already assigned (first dispatch below).
-  int initial = has_open_ ? cfg_.connections : 0;
+  int initial = has_open_ ? cfg_.connections * int(streams_) : 0;
   for (int i = 0; i < initial; ++i) {
     Conn* c = PopClosed(now, /*ignore_retry=*/true);
     if (!c) break;
@@ -62,12 +63,21 @@ Status Worker::Impl::Run(int64_t start_ns) {
       }
       break;
     }
+    if (!h2_dirty_.empty()) H2FlushDirty(now);
     int64_t wake = std::min(WakeTime(now, next_tick, next_publish, end_ns), interval_end_ns_);
     if (sending_) wake = std::min(wake, next_probe_);
+    if (!h2_dirty_.empty()) wake = now;  // more to write than one flush does
     int n = loop_->Wait(events, kMaxEvents, std::max<int64_t>(0, wake - now));
     if (n < 0) return Status::FromErrno("epoll_pwait2", errno);
     for (int i = 0; i < n; ++i) {
       uint64_t tag = events[i].data.u64;
+      if (tag & kH2TagBit) {
+        H2Conn* pc = &h2conns_[size_t(tag & (kH2TagBit - 1))];
+        if (pc->gen == uint32_t(tag >> 32) && pc->state != H2Conn::kClosed) {
+          H2Handle(pc, events[i].events);
+        }
+        continue;
+      }
       Conn* c = &conns_[size_t(tag & 0xffffffffu)];
       if (c->gen != uint32_t(tag >> 32) || c->state == Conn::kClosed) continue;  // stale
       Handle(c, events[i].events);
@@ -78,6 +88,11 @@ Status Worker::Impl::Run(int64_t start_ns) {
   for (auto& c : conns_) {
     c.link.Reset();
     c.fd.Reset();
+  }
+  for (auto& pc : h2conns_) {
+    pc.session.reset();
+    pc.link.Reset();
+    pc.fd.Reset();
   }
   Publish();
   HandOver(/*final=*/true);
@@ -94,7 +109,8 @@ bool Worker::Impl::ShouldStopSending(int64_t now, int64_t end_ns) const {
 int Worker::Impl::ClosedTarget(int64_t now) const {
   if (!has_closed_) return 0;
   double level = std::floor(cfg_.plan->ConnectionsAt(now) + 1e-9);
-  int64_t total = int64_t(level);
+  // HTTP/2: each connection of the level keeps its streams busy.
+  int64_t total = int64_t(level) * (h2_limit_known_ ? h2_limit_ : 1);
   int64_t share = total / cfg_.worker_count + (cfg_.worker_index < total % cfg_.worker_count);
   return int(std::min<int64_t>(share, int64_t(conns_.size())));
 }

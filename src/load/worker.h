@@ -18,6 +18,13 @@
 // with OpenSSL's reason kept in LoadStats::net_error_detail.  Reads and writes go through the
 // connection's Transport (net/transport.h), so the request path is the same for both.
 //
+// HTTP/2: a request slot is a stream; a connection's slots share its socket and nghttp2
+// session (load/h2_session.h), driven from this same loop.  Open model: a due request takes
+// any connection with a free stream; each stream has its own intended and actual send time,
+// exactly like an HTTP/1.1 request.  RST_STREAM fails the request as `h2_rst_stream`; streams
+// a GOAWAY (or REFUSED_STREAM) left unprocessed are sent once more on a new connection and
+// counted (LoadStats::h2_streams_retried).
+//
 // Pipelining (closed model, WorkerConfig::pipeline > 1): a connection that gets a request takes
 // up to `pipeline` of them, writes them in one batch, and parses the answers in order; each
 // latency counts from the batch's send.  A failure fails every unanswered request of the batch.
@@ -103,6 +110,11 @@ struct WorkerConfig {
   // is the name verified and sent as SNI.  nullopt: plain TCP.
   std::optional<TlsClientOptions> tls;
   std::string tls_server_name;
+  // HTTP/2 (--http2): every connection carries up to `streams` requests at once (0: the
+  // server's SETTINGS_MAX_CONCURRENT_STREAMS, at most 100); ALPN h2 over TLS, prior knowledge
+  // over plain TCP.  The closed model's level counts connections x streams.
+  bool http2 = false;
+  int streams = 0;
 };
 
 inline constexpr size_t kMaxRequests = 1000;
@@ -142,6 +154,7 @@ class Worker {
 
  private:
   struct Conn;
+  struct H2Conn;
   class Impl;
   std::unique_ptr<Impl> impl_;
   LoadStats stats_;

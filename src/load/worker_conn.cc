@@ -4,6 +4,7 @@
 namespace vitals {
 
 bool Worker::Impl::Open(Conn* c, int64_t now) {
+  if (cfg_.http2) return H2Join(c, now);
   int err = 0;
   auto fd = StartConnect(reinterpret_cast<const sockaddr*>(&cfg_.addr), cfg_.addr_len, &err);
   if (!fd.ok()) {
@@ -40,6 +41,7 @@ void Worker::Impl::Assign(Conn* c, int64_t due, int64_t now, uint16_t req, bool 
   c->req = req;
   c->open = open;
   c->phase = cfg_.plan->StageAt(due);
+  c->retries = 0;
   ++sent_;
   ++busy_;
   c->outstanding = 1;
@@ -67,6 +69,10 @@ void Worker::Impl::Send(Conn* c, int64_t now) {
     stats_.send_lag.Record(std::max<int64_t>(lag, 0) / 1000);
     ProbeHistogram(&probe_.send_lag, now).Record(std::max<int64_t>(lag / 1000, 1));
     if (lag > kLateSendNs) ++stats_.late_sends;
+  }
+  if (c->h2) {
+    H2Submit(c, now);
+    return;
   }
   WriteSome(c, now);
 }
@@ -143,7 +149,7 @@ void Worker::Impl::Handle(Conn* c, uint32_t ev) {
 }
 
 void Worker::Impl::Connected(Conn* c, int64_t now) {
-  ++stats_.connections_opened;
+  if (!c->h2) ++stats_.connections_opened;  // HTTP/2: counted per connection, not per slot
   if (c->has_request) {
     Send(c, now);
   } else {
@@ -307,6 +313,7 @@ void Worker::Impl::FailParse(Conn* c, ResponseParser::Error e, int64_t now) {
 }
 
 void Worker::Impl::Close(Conn* c, int64_t now) {
+  if (c->h2) H2Leave(c);
   if (c->fd.valid()) {
     loop_->Remove(c->fd.get());
     c->link.Reset();

@@ -3,6 +3,7 @@
 //   worker.cc           the loop, the open and closed schedules, dispatch
 //   worker_conn.cc      connection lifecycle: connect, TLS handshake, writes, reads and parsing
 //   worker_outcomes.cc  completions and failures, pipelined batches, intervals, noise probe
+//   worker_h2.cc        HTTP/2: connections carrying many streams, one slot per stream
 // Not a public header: only src/load/worker*.cc include it.
 #pragma once
 
@@ -17,6 +18,7 @@
 #include <vector>
 
 #include "core/clock.h"
+#include "load/h2_session.h"
 #include "load/http_response_parser.h"
 #include "load/worker.h"
 #include "net/event_loop.h"
@@ -62,6 +64,35 @@ struct Worker::Conn {
   std::vector<Slot> slots;
   size_t head = 0;
   std::string batch;
+  // HTTP/2 (WorkerConfig::http2): this slot is one stream of connection `h2`
+  // (h2conns_[index / streams]); it joined the connection's generation h2_gen.
+  H2Conn* h2 = nullptr;
+  uint32_t h2_gen = 0;
+  bool parked = false;  // over the server's stream limit: unused until the connection ends
+  uint8_t retries = 0;  // the request was refused (GOAWAY / REFUSED_STREAM) and sent again
+  H2Stream stream;
+  int status() const { return h2 ? stream.status : parser.status(); }
+};
+
+// One HTTP/2 connection: the socket, its TLS link and its nghttp2 session, shared by the
+// slots (streams) that joined it.
+struct Worker::H2Conn {
+  enum State : uint8_t { kClosed, kConnecting, kHandshaking, kSettings, kReady, kDraining };
+  Fd fd;
+  Link link;
+  State state = kClosed;
+  bool want_write = false;
+  bool dirty = false;  // in h2_dirty_: has bytes to write or slots to let in
+  uint32_t index = 0;
+  uint32_t gen = 0;
+  uint32_t limit = 1;   // streams it lets slots use (--streams, or the server's limit)
+  uint32_t joined = 0;  // slots using it (idle or busy)
+  int64_t connect_ns = 0;
+  int64_t handshake_ns = 0;
+  std::unique_ptr<H2Session> session;
+  std::string out;  // bytes produced by the session, out[out_off..] not yet written
+  size_t out_off = 0;
+  std::vector<Conn*> waiting;  // slots waiting for it to be ready (with or without a request)
 };
 
 class Worker::Impl {
@@ -70,6 +101,7 @@ class Worker::Impl {
   static constexpr int64_t kTickNs = 10'000'000;        // closed-model level check, retry pacing
   static constexpr int64_t kPublishNs = 100'000'000;    // progress counters
   static constexpr int64_t kRetryDelayNs = 10'000'000;  // after a failed connect (closed model)
+  static constexpr int kDefaultStreams = 100;           // HTTP/2 streams per connection (cap)
   struct Lane {
     Conn* head = nullptr;
     Conn* tail = nullptr;
@@ -94,7 +126,14 @@ class Worker::Impl {
         has_closed_(cfg.plan->HasClosedStage()),
         per_phase_(cfg.plan->stages().size() > 1),
         lanes_(cfg.requests.size()) {
-    conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)));
+    if (cfg.http2) {
+      streams_ = uint32_t(cfg.streams > 0 ? cfg.streams : kDefaultStreams);
+      h2_limit_ = streams_;
+      h2_limit_known_ = cfg.streams > 0;
+      h2conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)));
+      for (size_t i = 0; i < h2conns_.size(); ++i) h2conns_[i].index = uint32_t(i);
+    }
+    conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)) * streams_);
     for (size_t i = conns_.size(); i-- > 0;) {
       conns_[i].index = uint32_t(i);
       PushClosed(&conns_[i]);
@@ -129,9 +168,18 @@ class Worker::Impl {
     idle_ = c;
   }
   Conn* PopIdle() {
-    Conn* c = idle_;
-    if (c) idle_ = c->next_free;
-    return c;
+    for (;;) {
+      Conn* c = idle_;
+      if (!c) return nullptr;
+      idle_ = c->next_free;
+      // An HTTP/2 slot whose connection ended or is going away leaves it.
+      if (c->h2 && H2Stale(c)) {
+        H2Leave(c);
+        PushClosed(c);
+        continue;
+      }
+      return c;
+    }
   }
   void PushClosed(Conn* c) {
     c->state = Conn::kClosed;
@@ -288,6 +336,44 @@ class Worker::Impl {
 
   void Publish();
 
+  // ---- HTTP/2 (worker_h2.cc) ----------------------------------------------
+  static uint64_t H2Tag(const H2Conn* pc) {
+    return (uint64_t(pc->gen) << 32) | pc->index | kH2TagBit;
+  }
+  // Converts the mix to HTTP/2 requests and sizes the connections.
+  Status H2Init();
+  // Open() for an HTTP/2 slot: joins its connection (connecting it if closed); the slot is
+  // let in when the connection is ready (H2Flush).
+  bool H2Join(Conn* c, int64_t now);
+  bool H2Connect(H2Conn* pc, int64_t now, int* err);
+  // The slot stops using its connection (cancels its stream if one is open).
+  void H2Leave(Conn* c);
+  bool H2Stale(const Conn* c) const {
+    return c->h2_gen != c->h2->gen || c->h2->state != H2Conn::kReady;
+  }
+  void H2Handle(H2Conn* pc, uint32_t ev);
+  void H2Start(H2Conn* pc, int64_t now);
+  void H2Read(H2Conn* pc, int64_t now);
+  void H2Events(H2Conn* pc, int64_t now);
+  // Send() for an HTTP/2 slot: opens a stream for its request.
+  void H2Submit(Conn* c, int64_t now);
+  // A request the server refused unprocessed goes again, on a new connection after a GOAWAY.
+  void H2Retry(Conn* c, int64_t now);
+  void H2MarkDirty(H2Conn* pc) {
+    if (pc->dirty) return;
+    pc->dirty = true;
+    h2_dirty_.push_back(pc);
+  }
+  // Lets waiting slots in and writes what the sessions produced (once per loop turn).
+  void H2FlushDirty(int64_t now);
+  void H2Flush(H2Conn* pc, int64_t now);
+  void H2WantWrite(H2Conn* pc, bool on);
+  // The connection ended: streams in flight fail with `e` (`detail` kept for the summary);
+  // slots waiting for it move to a new connection if it had been ready, else fail.
+  void H2Down(H2Conn* pc, NetError e, const std::string& detail, int64_t now);
+
+  static constexpr uint64_t kH2TagBit = 0x80000000u;
+
   Worker& owner_;
   const WorkerConfig cfg_;
   int64_t start_ns_ = 0;
@@ -322,6 +408,16 @@ class Worker::Impl {
   std::optional<Histogram> interval_proto_;
   int64_t interval_index_ = 0;
   int64_t interval_end_ns_ = 0;  // 0: the first Cell() or loop turn starts interval 0..
+  // HTTP/2.
+  uint32_t streams_ = 1;   // slots per connection (1 for HTTP/1.1)
+  uint32_t h2_limit_ = 1;  // the smallest stream limit a connection got (closed-model level)
+  // Until a server's SETTINGS say how many streams it allows (no --streams), the closed model
+  // keeps one request per connection rather than queueing more than the server takes.
+  bool h2_limit_known_ = true;
+  std::vector<H2Conn> h2conns_;
+  std::vector<H2Request> h2_requests_;  // by request of the mix
+  std::vector<H2Conn*> h2_dirty_;
+  std::vector<H2Event> h2_events_;  // scratch for H2Events
   // Noise probe.
   int64_t next_probe_ = 0;
   WorkerNoise probe_;  // the current interval's samples

@@ -33,6 +33,7 @@ void Worker::Impl::Complete(Conn* c, int64_t now, bool reuse) {
     c->due_ns = now;
     c->req = PickRequest(closed_seq_++);
     c->phase = cfg_.plan->StageAt(now);
+    c->retries = 0;
     c->outstanding = 1;
     if (cfg_.pipeline > 1) FillBatch(c);
     InflightPush(c);
@@ -70,7 +71,7 @@ void Worker::Impl::FailRest(Conn* c, NetError e, int64_t now) {
 }
 
 void Worker::Impl::RecordCompletion(Conn* c, int64_t now) {
-  int status = c->parser.status();
+  int status = c->status();
   ++stats_.completed;
   if (status >= 0 && status < int(stats_.status.size())) ++stats_.status[size_t(status)];
   bool error = status >= 400;

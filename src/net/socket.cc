@@ -72,6 +72,10 @@ const char* NetErrorName(NetError e) {
       return "tls_read";
     case NetError::kTlsWrite:
       return "tls_write";
+    case NetError::kH2Reset:
+      return "h2_rst_stream";
+    case NetError::kH2Protocol:
+      return "h2_protocol";
     case NetError::kCount:
       break;
   }

@@ -56,6 +56,8 @@ enum class NetError : uint8_t {
   kTlsHandshake,  // the TLS handshake failed (verification, version, not TLS at all, ...)
   kTlsRead,       // a TLS protocol error while reading (bad record, alert)
   kTlsWrite,      // a TLS protocol error while writing
+  kH2Reset,       // HTTP/2: the server reset the stream (RST_STREAM; the code in the detail)
+  kH2Protocol,    // HTTP/2: a connection-level protocol error (bad frames, no h2 in ALPN, ...)
   kCount,
 };
 NetError ClassifyErrno(int err);

@@ -59,6 +59,11 @@ std::string FormatLoadSummary(const LoadResult& r) {
   if (r.tls || r.tls_full + r.tls_resumed > 0) {
     out += fmt::format("  tls handshakes {} full, {} resumed\n", r.tls_full, r.tls_resumed);
   }
+  if (r.http2) {
+    out += fmt::format("  http/2 streams per connection {}, goaways {}, streams retried {}\n",
+                       r.streams > 0 ? std::to_string(r.streams) : "server's (max 100)",
+                       r.h2_goaways, r.h2_streams_retried);
+  }
   out += "  " + FormatEnvironmentLine(SummarizeNoise(r.noise), r.noise_note) + "\n";
   out += "\n";
   out += fmt::format("  {:<14} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}\n", "latency", "p50",

@@ -73,6 +73,8 @@ std::string DefaultBody(size_t n) {
 CannedResponses::CannedResponses(size_t body_bytes, int error_status) {
   const std::string ok_body = DefaultBody(body_bytes);
   const std::string error_body = fmt::format("injected error {}\n", error_status);
+  ok_body_ = ok_body;
+  error_body_ = error_body;
   for (int m = 0; m < 3; ++m) {
     for (int h = 0; h < 2; ++h) {
       ok_[m][h] = BuildResponse(200, "text/plain", ok_body, ConnMode(m), h == 1);

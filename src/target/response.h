@@ -32,9 +32,13 @@ class CannedResponses {
   const std::string& Ok(ConnMode m, bool head_only) const { return ok_[int(m)][head_only]; }
   const std::string& Error(ConnMode m, bool head_only) const { return error_[int(m)][head_only]; }
   const std::string& Health(ConnMode m, bool head_only) const { return health_[int(m)][head_only]; }
+  // The bodies alone (HTTP/2 frames them itself).
+  const std::string& ok_body() const { return ok_body_; }
+  const std::string& error_body() const { return error_body_; }
 
  private:
   std::string ok_[3][2], error_[3][2], health_[3][2];
+  std::string ok_body_, error_body_;
 };
 
 }  // namespace vitals

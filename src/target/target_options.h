@@ -52,6 +52,8 @@ struct TargetOptions {
   LeakOptions leak;
   CacheOptions cache;
   BackendOptions backend;
+  // HTTP/2 on every connection: prior knowledge (h2c) on plain TCP, ALPN h2 with --tls.
+  bool http2 = false;
 };
 
 // InvalidArgument naming the offending option ("--threads must be ...") or Ok.

@@ -74,7 +74,8 @@ Result<std::unique_ptr<TargetServer>> TargetServer::Start(const TargetOptions& o
     auto identity = files ? TlsServer::LoadFiles(options.tls_cert_file, options.tls_key_file)
                           : MakeLocalhostCertificate();
     if (!identity.ok()) return identity.status();
-    auto tls = TlsServer::Create(*identity);
+    auto tls = TlsServer::Create(*identity, options.http2 ? std::vector<std::string>{"h2"}
+                                                          : std::vector<std::string>{"http/1.1"});
     if (!tls.ok()) return tls.status();
     server->shared_->tls = std::move(tls).value();
     // OpenSSL writes with write(2), not send(MSG_NOSIGNAL): a client that resets would raise

@@ -137,6 +137,16 @@ void Worker::Accept(int64_t now) {
       }
       c->handshaking = true;
     }
+    if (shared_->options.http2) {
+      auto h2 = H2ServerSession::Create();
+      if (!h2.ok()) {
+        c->link.Reset();
+        c->fd.Reset();
+        free_.push_back(c);
+        continue;
+      }
+      c->h2 = std::move(h2).value();
+    }
     c->interest = EPOLLIN;
     if (!EpollSet(EPOLL_CTL_ADD, fd, EPOLLIN, Token(*c))) {
       c->fd.Reset();
@@ -213,6 +223,10 @@ bool Worker::ReadInput(Connection& c) {
 }
 
 void Worker::Drive(Connection& c, int64_t now) {
+  if (c.h2) {
+    DriveH2(c, now);
+    return;
+  }
   if (!c.lingering) {
     for (int round = 0; round < 64; ++round) {
       ParseRequests(c, now);
@@ -459,8 +473,10 @@ void Worker::Close(Connection& c) {
   c.fd.Reset();
   c.handshaking = false;
   metrics_->AddConnections(-1);
-  metrics_->AddInflight(-int64_t(c.queue.size()));
+  metrics_->AddInflight(-int64_t(c.queue.size() + c.h2_pending.size()));
   c.queue.clear();
+  c.h2.reset();
+  c.h2_pending.clear();
   c.in.Clear(kKeepBufferBytes);
   c.out.Clear(kKeepBufferBytes);
   c.parser.Reset();

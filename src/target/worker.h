@@ -17,6 +17,7 @@
 #include "net/tls_server.h"
 #include "net/transport.h"
 #include "target/byte_buffer.h"
+#include "target/h2_server.h"
 #include "target/http_request_parser.h"
 #include "target/leak.h"
 #include "target/metrics.h"
@@ -74,6 +75,7 @@ class Worker {
     Route route = Route::kDefault;
     ConnMode mode = ConnMode::kKeepAlive11;
     bool head_only = false;
+    int32_t stream_id = 0;  // HTTP/2
   };
   struct Connection {
     Fd fd;
@@ -93,6 +95,11 @@ class Worker {
     bool close_pending = false;  // its response is written: close when out drains
     bool peer_closed = false;    // read returned 0
     bool lingering = false;      // write side shut; discarding input until EOF or timeout
+    // HTTP/2 (--http2): the session, and the requests waiting for their due time (answered
+    // in any order; at most H2ServerSession::kMaxStreams).
+    std::unique_ptr<H2ServerSession> h2;
+    std::vector<Pending> h2_pending;
+    std::string h2_out;
   };
   // epoll tokens: the listener, the wake-up eventfd, then connections as
   // (generation << 32 | index + 2) so an event for a closed, reused slot is
@@ -110,6 +117,9 @@ class Worker {
   void OnConnectionEvent(Connection& c, uint32_t events, int64_t now);
   bool ReadInput(Connection& c);  // false: connection closed
   void Drive(Connection& c, int64_t now);
+  // HTTP/2 (worker_h2.cc): feeds what was read to the session, queues complete requests,
+  // answers the due ones and writes what the session produced.
+  void DriveH2(Connection& c, int64_t now);
   void ParseRequests(Connection& c, int64_t now);
   Pending RouteRequest(Connection& c, const RequestHead& head, int64_t now);
   void ApplyModes(Pending& p, int64_t now);  // --cache, --redis, --postgres

@@ -45,25 +45,58 @@ std::string NginxUrl() {
 // The truth of a stalled service: at 1000 req/s for 10 s with a 500 ms stall
 // every 5 s, 10 % of the intended sends fall inside a stall and wait for its
 // end, uniformly 0..500 ms.  So the corrected p95 is ~250 ms and p99 ~450 ms,
-// whatever the machine's speed.  With 50 connections the uncorrected view
-// only sees the few requests that were in flight when a stall began.
-TEST(LoadTarget, OpenModelTellsTheTruthAboutStalls) {
-  Child target({"target", "--listen", "127.0.0.1:0", "--latency", "1ms", "--stall", "500ms",
-                "--stall-every", "5s"});
+// whatever the machine's speed and whatever the protocol: HTTP/1.1, HTTPS and HTTP/2 (h2c
+// and h2 over TLS) must keep the schedule (achieved within 1 %) and show the wait.  50
+// requests can be in flight (50 connections, or 5 HTTP/2 connections x 10 streams), so the
+// uncorrected view only sees the few requests that were in flight when a stall began.
+struct StallProtocol {
+  const char* name;
+  bool tls, http2;
+};
+
+class LoadTargetStall : public ::testing::TestWithParam<StallProtocol> {};
+
+TEST_P(LoadTargetStall, OpenModelTellsTheTruthAboutStalls) {
+  const StallProtocol proto = GetParam();
+  std::vector<std::string> target_args = {"target",    "--listen",      "127.0.0.1:0",
+                                          "--latency", "1ms",           "--stall",
+                                          "500ms",     "--stall-every", "5s"};
+  if (proto.tls) target_args.push_back("--tls");
+  if (proto.http2) target_args.push_back("--http2");
+  Child target(target_args);
   int port = target.ReadyPort();
   ASSERT_GT(port, 0);
-  std::string json = TempPath("stall.json");
+  std::string json = TempPath(std::string("stall-") + proto.name + ".json");
   std::string out, err;
-  int code = RunVitals({"load", "http://127.0.0.1:" + std::to_string(port) + "/", "--rate", "1000",
-                        "--duration", "10s", "--connections", "50", "--max-connections", "50",
-                        "--threads", "2", "--json", json, "--quiet"},
-                       &out, &err);
+  std::vector<std::string> args = {
+      "load",
+      std::string(proto.tls ? "https" : "http") + "://127.0.0.1:" + std::to_string(port) + "/",
+      "--rate",
+      "1000",
+      "--duration",
+      "10s",
+      "--threads",
+      "2",
+      "--json",
+      json,
+      "--quiet",
+      "--no-store"};
+  if (proto.http2) {
+    for (const char* a :
+         {"--http2", "--connections", "5", "--max-connections", "5", "--streams", "10"}) {
+      args.push_back(a);
+    }
+  } else {
+    for (const char* a : {"--connections", "50", "--max-connections", "50"}) args.push_back(a);
+  }
+  if (proto.tls) args.push_back("--insecure");
+  int code = RunVitals(args, &out, &err);
   ASSERT_EQ(code, 0) << err;
   auto j = ReadJson(json);
   std::remove(json.c_str());
   EXPECT_EQ(j["model"], "open");
   EXPECT_EQ(j["requests"].get<uint64_t>(), 10000u);
-  EXPECT_EQ(j["errors"].get<uint64_t>(), 0u);
+  EXPECT_EQ(j["errors"].get<uint64_t>(), 0u) << out;
   EXPECT_NEAR(j["rate"]["achieved"].get<double>(), 1000.0, 10.0);  // within 1 %
   double p95 = j["latency_us"]["p95"].get<double>() / 1000.0;
   double p99 = j["latency_us"]["p99"].get<double>() / 1000.0;
@@ -76,9 +109,21 @@ TEST(LoadTarget, OpenModelTellsTheTruthAboutStalls) {
   EXPECT_LT(j["latency_uncorrected_us"]["p95"].get<double>() / 1000.0, 50) << out;
   EXPECT_GT(j["late_sends"].get<uint64_t>(), 500u);
   EXPECT_EQ(j["dropped"].get<uint64_t>(), 0u);
+  if (proto.tls) {
+    EXPECT_EQ(j["tls_handshake_us"]["count"].get<uint64_t>(), proto.http2 ? 5u : 50u);
+  }
+  if (proto.http2) {
+    EXPECT_EQ(j["connections"]["opened"].get<uint64_t>(), 5u) << out;
+  }
   EXPECT_THAT(out, HasSubstr("corrected"));
   EXPECT_THAT(out, HasSubstr("uncorrected"));
 }
+
+INSTANTIATE_TEST_SUITE_P(
+    Protocols, LoadTargetStall,
+    ::testing::Values(StallProtocol{"http1", false, false}, StallProtocol{"https", true, false},
+                      StallProtocol{"h2c", false, true}, StallProtocol{"h2", true, true}),
+    [](const ::testing::TestParamInfo<StallProtocol>& i) { return std::string(i.param.name); });
 
 TEST(LoadTarget, ErrorRateIsCountedByStatus) {
   Child target({"target", "--listen", "127.0.0.1:0", "--error-rate", "0.2"});
