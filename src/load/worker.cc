@@ -1,5 +1,6 @@
 #include "load/worker.h"
 
+#include "load/segment.h"
 #include "load/worker_impl.h"
 
 namespace vitals {
@@ -92,10 +93,11 @@ bool Worker::Impl::ShouldStopSending(int64_t now, int64_t end_ns) const {
 }
 
 int Worker::Impl::ClosedTarget(int64_t now) const {
-  if (!has_closed_) return 0;
+  // Before a --start-at start time nothing is sent.
+  if (!has_closed_ || now < 0) return 0;
   double level = std::floor(cfg_.plan->ConnectionsAt(now) + 1e-9);
-  int64_t total = int64_t(level);
-  int64_t share = total / cfg_.worker_count + (cfg_.worker_index < total % cfg_.worker_count);
+  const int64_t segment = SplitShare(int64_t(level), cfg_.segment_index, cfg_.segment_count);
+  const int64_t share = SplitShare(segment, cfg_.worker_index, cfg_.worker_count);
   return int(std::min<int64_t>(share, int64_t(conns_.size())));
 }
 
