@@ -32,7 +32,12 @@ Examples:
   vitals merge seg1.json seg2.json seg3.json seg4.json
   vitals merge seg*.json --threshold 'p(99)<50ms' --json merged.json --store runs.db
 
-Exit codes: 0 ok, 1 a segment failed or storing failed, 2 usage error, 99 a threshold failed.
+A segment that died leaves no result: --allow-missing merges the others into a run marked
+partial ("partial" in the JSON: the missing segments and their share of the plan), stored
+as interrupted so it is never `latest`, and exits 1 (after the thresholds' table).
+
+Exit codes: 0 ok, 1 a segment failed or is missing (--allow-missing) or storing failed,
+2 usage error, 99 a threshold failed.
 )";
 
 Result<std::string> ReadFileText(const std::string& path) {
@@ -68,13 +73,17 @@ int RunMerge(int argc, char** argv) {
   app.footer(kFooter);
   std::vector<std::string> files, threshold_flags;
   std::string json_out, store_path;
-  bool quiet = false;
+  bool quiet = false, allow_missing = false;
   app.add_option("results", files, "the segments' result JSON files (all N of them)")->required();
   app.add_option("--threshold", threshold_flags,
                  "pass/fail criterion on the merged run, e.g. 'p(99)<50ms' (repeatable; added "
                  "to the thresholds the segments ran with)");
   app.add_option("--json", json_out, "write the merged result JSON to FILE ('-' for stdout)");
   app.add_option("--store", store_path, "also record the merged run in this run store (SQLite)");
+  app.add_flag("--allow-missing", allow_missing,
+               "merge the segments given even when some are missing (a segment that died): the "
+               "run is marked partial, names the missing segments and their share, and is "
+               "stored as interrupted");
   app.add_flag("-q,--quiet", quiet, "no summary on stdout (the verdict table still prints)");
   if (int rc = ParseOrExit(app, argc, argv); rc >= 0) return rc;
   const std::string cmd = "vitals merge";
@@ -102,7 +111,10 @@ int RunMerge(int argc, char** argv) {
     }
     thresholds.push_back(std::move(t).value());
   }
-  auto merged = MergeSegments(segments);
+  MergeOptions mo;
+  mo.allow_missing = allow_missing;
+  std::vector<int> missing;
+  auto merged = MergeSegments(segments, mo, &missing);
   if (!merged.ok()) return ReportError(cmd, merged.status());
   LoadResult& r = *merged;
   std::vector<ThresholdVerdict> verdicts = EvaluateAll(thresholds, r);
@@ -118,6 +130,16 @@ int RunMerge(int argc, char** argv) {
                   static_cast<unsigned long long>(p.requests));
     }
     std::printf("\n");
+  }
+  const int count = segments.front().result.segment_count;
+  if (!missing.empty()) {
+    std::string names;
+    for (int i : missing) {
+      names += fmt::format("{}{}/{}", names.empty() ? "" : ", ", i + 1, count);
+    }
+    std::printf("\nPARTIAL: segment%s %s missing, %.1f %% of the plan's load not in this run\n",
+                missing.size() > 1 ? "s" : "", names.c_str(),
+                100.0 * double(missing.size()) / count);
   }
   if (!verdicts.empty()) std::printf("\n%s", FormatVerdictTable(verdicts).c_str());
   if (!store_path.empty()) {
@@ -142,14 +164,20 @@ int RunMerge(int argc, char** argv) {
   }
   std::fflush(stdout);
   if (!json_out.empty()) {
-    Status st = WriteTextFile(json_out, ToJson(r) + "\n");
+    Status st = WriteTextFile(json_out, MergedJson(r, missing, count) + "\n");
     if (!st.ok()) return ReportError(cmd, st);
   }
-  if (!r.failure.empty()) {
+  if (!missing.empty()) {
+    std::fprintf(stderr,
+                 "vitals merge: error: partial run: %zu of %d segments missing (see PARTIAL "
+                 "above)\n",
+                 missing.size(), count);
+  } else if (!r.failure.empty()) {
     std::fprintf(stderr, "vitals merge: error: %s\n", r.failure.c_str());
     return kExitFailure;
   }
   if (!verdicts.empty() && !AllPassed(verdicts)) return kExitThresholds;
+  if (!missing.empty()) return kExitFailure;
   return kExitOk;
 }
 

@@ -202,7 +202,8 @@ Result<SegmentResult> SegmentFromJson(const std::string& text, const std::string
   return s;
 }
 
-Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments) {
+Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments,
+                                 const MergeOptions& options, std::vector<int>* missing_out) {
   if (segments.empty()) return Status::InvalidArgument("no segment results to merge");
   const LoadResult& first = segments.front().result;
   const std::string& first_origin = segments.front().origin;
@@ -238,15 +239,18 @@ Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments) {
                                                  s.origin));
     }
   }
-  if (int(by_index.size()) != count) {
-    std::string missing;
-    for (int i = 0; i < count; ++i) {
-      if (!by_index.count(i))
-        missing += fmt::format("{}{}/{}", missing.empty() ? "" : ", ", i + 1, count);
-    }
-    return Status::InvalidArgument(
-        fmt::format("segment{} {} missing: a merge needs all {} segments of the plan",
-                    count - int(by_index.size()) > 1 ? "s" : "", missing, count));
+  std::vector<int> missing_indexes;
+  std::string missing;
+  for (int i = 0; i < count; ++i) {
+    if (by_index.count(i)) continue;
+    missing_indexes.push_back(i);
+    missing += fmt::format("{}{}/{}", missing.empty() ? "" : ", ", i + 1, count);
+  }
+  if (!missing_indexes.empty() && !options.allow_missing) {
+    return Status::InvalidArgument(fmt::format(
+        "segment{} {} missing: a merge needs all {} segments of the plan (--allow-missing "
+        "merges the others into a run marked partial)",
+        missing_indexes.size() > 1 ? "s" : "", missing, count));
   }
 
   LoadResult m;
@@ -338,9 +342,25 @@ Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments) {
     m.segments.push_back(std::move(p));
   }
   for (auto& [key, x] : slots) m.intervals.push_back(std::move(x));
+  if (!missing_indexes.empty()) {
+    // A partial run: never a whole run (stored as interrupted, never `latest`).
+    m.interrupted = true;
+    m.stopped_by_caller = true;
+  }
   m.error_rate = m.requests ? double(m.errors) / double(m.requests) : 0;
   for (const auto& p : m.segments) m.planned_requests += p.planned_requests;
+  if (missing_out) *missing_out = missing_indexes;
   return m;
+}
+
+std::string MergedJson(const LoadResult& merged, const std::vector<int>& missing, int count) {
+  if (missing.empty() || count < 1) return ToJson(merged);
+  json j = json::parse(ToJson(merged), nullptr, /*allow_exceptions=*/false);
+  json numbers = json::array();
+  for (int i : missing) numbers.push_back(i + 1);
+  j["partial"] = {{"missing_segments", numbers},
+                  {"missing_share", double(missing.size()) / double(count)}};
+  return j.dump(2);
 }
 
 }  // namespace vitals

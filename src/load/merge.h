@@ -27,11 +27,25 @@ struct SegmentResult {
 // (a run that was not a segment: nothing to merge exactly).
 Result<SegmentResult> SegmentFromJson(const std::string& text, const std::string& origin);
 
+struct MergeOptions {
+  // Merge what is there when segments are missing (a segment that died and left no
+  // result): the merged run is interrupted (stored as such, never `latest`) and the missing
+  // segments are reported (MergeSegments' `missing`, MergedJson's "partial").
+  bool allow_missing = false;
+};
+
 // Merges the segments of one plan.  InvalidArgument (naming the files) when they are not the
 // segments of one plan: different segment counts or scenario fingerprints, a segment given
-// twice, a missing segment (listed), or different time zeros (they must share --start-at).
-// The merged result has segment_count 1, its `segments` list the provenance, a new run id,
-// and the status of the worst segment (failed, then interrupted).
-Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments);
+// twice, a missing segment (listed; unless allow_missing), or different time zeros (they must
+// share --start-at).  The merged result has segment_count 1, its `segments` list the
+// provenance, a new run id, and the status of the worst segment (failed, then interrupted).
+// `missing` (optional) receives the 0-based indexes of missing segments (allow_missing).
+Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments,
+                                 const MergeOptions& options = {},
+                                 std::vector<int>* missing = nullptr);
+
+// The merged result's JSON: ToJson plus, for a partial run, "partial": {"missing_segments":
+// [1-based numbers], "missing_share": fraction of the plan (each segment is 1/count)}.
+std::string MergedJson(const LoadResult& merged, const std::vector<int>& missing, int count);
 
 }  // namespace vitals

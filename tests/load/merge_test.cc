@@ -145,6 +145,24 @@ TEST(Merge, RefusesWhatIsNotOnePlan) {
   EXPECT_THAT(zero.status().message(), HasSubstr("--start-at"));
 }
 
+TEST(Merge, AllowMissingMarksTheRunPartial) {
+  std::vector<SegmentResult> segs = {*RoundTrip(SegmentRun(0, 4, 1000)),
+                                     *RoundTrip(SegmentRun(1, 4, 1000)),
+                                     *RoundTrip(SegmentRun(3, 4, 1000))};
+  MergeOptions o;
+  o.allow_missing = true;
+  std::vector<int> missing;
+  auto m = MergeSegments(segs, o, &missing);
+  ASSERT_TRUE(m.ok()) << m.status().message();
+  EXPECT_EQ(m->requests, 300u);
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0], 2);
+  EXPECT_STREQ(ResultStatus(*m), "interrupted");
+  auto j = nlohmann::json::parse(MergedJson(*m, missing, 4));
+  EXPECT_EQ(j["partial"]["missing_segments"][0], 3);
+  EXPECT_DOUBLE_EQ(j["partial"]["missing_share"].get<double>(), 0.25);
+}
+
 TEST(Merge, RefusesAResultThatIsNotASegment) {
   LoadResult whole = SegmentRun(0, 1, 1000);  // count 1: no "segment", no "hdr"
   auto s = SegmentFromJson(ToJson(whole), "run.json");
