@@ -195,6 +195,7 @@ TEST(Segments, MergeIsExactAndThresholdsSeeTheWhole) {
   EXPECT_EQ(RunVitals(args, &out, &err), 99) << out << err;
   EXPECT_THAT(out, HasSubstr("requests<=350"));
   EXPECT_THAT(out, HasSubstr("Merged 4 segments"));
+  EXPECT_THAT(out, HasSubstr("merged from 4 segments"));
   auto m = ReadJson(merged);
   EXPECT_EQ(m["requests"].get<uint64_t>(), 400u);
   EXPECT_EQ(m["latency_us"]["count"].get<int64_t>(), sum.TotalCount());
