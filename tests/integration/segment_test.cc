@@ -191,8 +191,15 @@ TEST(Segments, MergeIsExactAndThresholdsSeeTheWhole) {
   std::string out, err;
   std::vector<std::string> args = {"merge"};
   args.insert(args.end(), s.json.begin(), s.json.end());
-  args.insert(args.end(), {"--threshold", "p(99)<15ms", "--json", merged});
+  const std::string store = TempPath("merged.db");
+  args.insert(args.end(), {"--threshold", "p(99)<15ms", "--json", merged, "--store", store});
   EXPECT_EQ(RunVitals(args, &out, &err), 99) << out << err;
+  EXPECT_THAT(out, HasSubstr("Stored as run"));
+  // One run in the store, with the whole test's requests.
+  std::string runs;
+  EXPECT_EQ(RunVitals({"runs", "list", "--store", store}, &runs, &err), 0) << err;
+  EXPECT_THAT(runs, HasSubstr(" 400 "));
+  for (const char* suffix : {"", "-wal", "-shm"}) std::remove((store + suffix).c_str());
   EXPECT_THAT(out, HasSubstr("requests<=350"));
   EXPECT_THAT(out, HasSubstr("Merged 4 segments"));
   EXPECT_THAT(out, HasSubstr("merged from 4 segments"));
