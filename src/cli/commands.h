@@ -28,5 +28,6 @@ int RunHistory(int argc, char** argv);
 int RunQuery(int argc, char** argv);
 int RunIncident(int argc, char** argv);
 int RunWatch(int argc, char** argv);
+int RunMerge(int argc, char** argv);
 
 }  // namespace vitals::cli

@@ -23,6 +23,7 @@
 #include "cli/progress_line.h"
 #include "cli/prom_flags.h"
 #include "cli/run_outputs.h"
+#include "core/clock.h"
 #include "core/units.h"
 #include "load/engine.h"
 #include "load/scenario.h"
@@ -97,6 +98,21 @@ host is sent as SNI and must be named by the certificate.  Each worker resumes i
 session when it reconnects (--no-tls-resume measures full handshakes).  The summary shows
 a "tls handshake" row and counts full and resumed handshakes; a failed handshake is counted
 as tls_handshake with OpenSSL's reason.
+
+Many generators (docs/distributed.md): each runs an exact share of one global plan.
+  --segment I/N        1-based: segment I of N (2/4 is the second of four)
+  --segment-index I --segments N
+                       the same with a 0-based I, e.g. a Kubernetes Indexed Job's
+                       $JOB_COMPLETION_INDEX
+Open model: segment I sends the requests k of the global schedule with k mod N == I-1, each
+at its own intended time, so the N segments together are the single-process run.  Closed
+model: each segment keeps its share of the connections (and of every stage's level); the
+remainders go to the first segments so the shares add up.  --start-at TIME (RFC 3339 or
+Unix seconds) gives separately started segments one time zero; a segment started late
+sends its backlog at once and counts it as late sends.  Merge the segments' --json files
+with `vitals merge`; the whole run's thresholds are evaluated there.
+  vitals load http://10.0.0.5:8080/ --rate 4000 -d 1m --segment 1/4 \
+              --start-at 2026-12-06T05:00:00Z --json seg1.json
 
 Exit codes: 0 ok, 1 runtime failure (including no request succeeding), 2 usage error,
 99 a threshold failed, 130 interrupted (Ctrl-C / SIGTERM; the run is stored as interrupted).
@@ -260,11 +276,53 @@ int RunLoad(int argc, char** argv) {
                  "also send the same schedule to URL_B at the same time (a second engine): "
                  "both runs share the machine's noise; compare them with `vitals compare "
                  "--duet RUN` or `vitals gate --duet`");
+  std::string segment_flag, start_at;
+  int64_t segment_index = -1, segment_count = 0;
+  app.add_option("--segment", segment_flag,
+                 "run only segment I of N of the plan (1-based, e.g. 2/4; see below)")
+      ->type_name("I/N");
+  app.add_option("--segment-index", segment_index,
+                 "0-based segment index, with --segments N (e.g. $JOB_COMPLETION_INDEX)")
+      ->type_name("I");
+  app.add_option("--segments", segment_count, "with --segment-index: the number of segments")
+      ->type_name("N");
+  app.add_option("--start-at", start_at,
+                 "the run's time zero: RFC 3339 (2026-12-06T05:00:00Z) or Unix seconds; "
+                 "segments started separately share it")
+      ->type_name("TIME");
   if (int rc = ParseOrExit(app, argc, argv); rc >= 0) return rc;
 
   const std::string cmd = "vitals load";
   LoadOptions o;
   o.threads = threads;
+  if (!segment_flag.empty() && (app.count("--segment-index") || app.count("--segments"))) {
+    return ReportError(
+        cmd, Status::InvalidArgument("--segment I/N (1-based) and --segment-index I --segments N "
+                                     "(0-based) are two spellings of one thing: give one"));
+  }
+  if (!segment_flag.empty()) {
+    auto seg = ParseSegment(segment_flag);
+    if (!seg.ok()) return ReportError(cmd, seg.status());
+    o.segment = *seg;
+  } else if (app.count("--segment-index") || app.count("--segments")) {
+    if (!app.count("--segment-index") || !app.count("--segments")) {
+      return ReportError(
+          cmd, Status::InvalidArgument("--segment-index I and --segments N go together (0-based I, "
+                                       "e.g. --segment-index $JOB_COMPLETION_INDEX --segments 4)"));
+    }
+    auto seg = MakeSegment(segment_index, segment_count);
+    if (!seg.ok()) {
+      return ReportError(cmd,
+                         Status::InvalidArgument("--segment-index: " + seg.status().message()));
+    }
+    o.segment = *seg;
+  }
+  if (!start_at.empty()) {
+    auto t = ParseTimeMs(start_at, WallClockMs());
+    if (!t.ok())
+      return ReportError(cmd, Status::InvalidArgument("--start-at: " + t.status().message()));
+    o.start_unix_ms = *t;
+  }
   o.connections = connections;
   o.max_connections = max_connections;
   o.max_requests = requests;

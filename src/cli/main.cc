@@ -37,6 +37,9 @@ const Command kCommands[] = {
      vitals::cli::RunHistory},
     {"incident", "the post-incident record of a time window: impact, timeline, causes, actions",
      vitals::cli::RunIncident},
+    {"merge",
+     "merge the segments of one plan (load --segment I/N) exactly; thresholds on the whole",
+     vitals::cli::RunMerge},
     {"demo", "the main job end to end: built-in target, phased load, check, store, HTML report",
      vitals::cli::RunDemo},
 };

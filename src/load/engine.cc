@@ -1,5 +1,7 @@
 #include "load/engine.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cctype>
 #include <chrono>
@@ -74,6 +76,11 @@ Status Validate(const LoadOptions& o) {
       return Status::InvalidArgument(fmt::format("request '{}': timeout must be > 0", r.name));
     }
   }
+  if (o.segment.count < 1 || o.segment.count > kMaxSegments || o.segment.index < 0 ||
+      o.segment.index >= o.segment.count) {
+    return Status::InvalidArgument(
+        fmt::format("segment index {} of {}: out of range", o.segment.index, o.segment.count));
+  }
   return LoadPlan::Validate(o.stages);
 }
 
@@ -109,7 +116,8 @@ LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats
   r.errors = s.errors();
   r.error_rate = r.requests ? double(r.errors) / double(r.requests) : 0;
   if (open && r.planned_s > 0) {
-    r.rate_asked = plan.CumulativeAt(plan.total_ns()) / r.planned_s;  // mean planned rate
+    // The mean planned rate of this segment (the whole plan's for one segment).
+    r.rate_asked = plan.CumulativeAt(plan.total_ns()) / r.planned_s / o.segment.count;
   }
   // Achieved rate over the time requests were actually going out: the plan,
   // stretched to the last actual send when sending fell behind (so a client
@@ -169,6 +177,17 @@ LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats
     r.phases.push_back(std::move(p));
   }
   r.tags = o.tags;
+  r.segment_index = o.segment.index;
+  r.segment_count = o.segment.count;
+  if (!o.segment.whole()) {
+    char host[256] = {};
+    if (gethostname(host, sizeof host - 1) == 0) r.segment_host = host;
+  }
+  if (open) {
+    uint64_t total = plan.TotalRequests();
+    if (o.max_requests) total = std::min<uint64_t>(total, o.max_requests);
+    r.planned_requests = uint64_t(SplitShare(int64_t(total), o.segment.index, o.segment.count));
+  }
   return r;
 }
 
@@ -345,8 +364,13 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
         options.pipeline));
   }
   const int threads = options.threads;
-  const int max_conns_total =
-      options.max_connections ? options.max_connections : options.connections;
+  const Segment seg = options.segment;
+  // This segment's share of a whole-plan figure (the whole when there is one segment).
+  auto seg_share = [&](int64_t total) { return SplitShare(total, seg.index, seg.count); };
+  const int seg_connections = int(std::max<int64_t>(seg_share(options.connections), 1));
+  const int max_conns_total = std::max(
+      int(seg_share(options.max_connections ? options.max_connections : options.connections)),
+      seg_connections);
   const HistogramConfig interval_config = IntervalHistogramConfig(mix.max_timeout_ns);
 
   // Workers watch `run_stop`; the engine sets it on SIGINT (`stop`), on an abort_on_fail
@@ -357,25 +381,26 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   for (int w = 0; w < threads; ++w) {
     WorkerConfig wc;
     wc.plan = &plan;
-    wc.offset = uint64_t(w);
-    wc.stride = uint64_t(threads);
+    // Segment s of S, worker w of W: k = s + S * w + S * W * j (one more level of striding).
+    wc.offset = WorkerOffset(seg, w);
+    wc.stride = WorkerStride(seg, threads);
     wc.worker_index = w;
     wc.worker_count = threads;
-    auto share = [&](int total) { return total / threads + (w < total % threads ? 1 : 0); };
-    wc.connections = std::max(share(options.connections), 1);
+    wc.segment_index = seg.index;
+    wc.segment_count = seg.count;
+    auto share = [&](int64_t total) { return int(SplitShare(total, w, threads)); };
+    wc.connections = std::max(share(seg_connections), 1);
     wc.max_connections = std::max(share(max_conns_total), wc.connections);
     if (plan.HasClosedStage()) {
       double peak = 0;
       for (const Stage& s : plan.stages()) {
         if (*s.model == LoadModel::kClosed) peak = std::max({peak, s.start, s.end});
       }
-      wc.max_connections = std::max(wc.max_connections, share(int(peak + 0.5)));
+      wc.max_connections = std::max(wc.max_connections, share(seg_share(int64_t(peak + 0.5))));
     }
     if (!plan.HasOpenStage()) {
-      wc.max_requests = options.max_requests
-                            ? options.max_requests / uint64_t(threads) +
-                                  (uint64_t(w) < options.max_requests % uint64_t(threads))
-                            : 0;
+      const uint64_t seg_requests = uint64_t(seg_share(int64_t(options.max_requests)));
+      wc.max_requests = options.max_requests ? uint64_t(share(int64_t(seg_requests))) : 0;
       if (options.max_requests && wc.max_requests == 0) continue;
     } else {
       wc.max_requests = options.max_requests;
@@ -398,9 +423,22 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   }
 
   // The schedule starts once every worker is built (connection pools are
-  // allocated), with a little slack for the threads to start.
-  const int64_t start_ns = MonotonicNs() + 20'000'000;
-  const int64_t started_unix_ms = WallClockMs() + 20;
+  // allocated), with a little slack for the threads to start; or at --start-at, on the
+  // monotonic clock from the wall clock's distance to it (segments started separately share
+  // it to the precision of their hosts' clock synchronisation).
+  int64_t start_ns = MonotonicNs() + 20'000'000;
+  int64_t started_unix_ms = WallClockMs() + 20;
+  if (options.start_unix_ms > 0) {
+    const int64_t now_ms = WallClockMs();
+    if (options.start_unix_ms + plan.total_ns() / 1'000'000 <= now_ms) {
+      return Status::InvalidArgument(fmt::format(
+          "--start-at is {:.1f} s ago and the plan lasts {:.1f} s: the whole run is already "
+          "over; give a start time in the future (or a recent one: its backlog is sent late)",
+          double(now_ms - options.start_unix_ms) / 1e3, double(plan.total_ns()) / 1e9));
+    }
+    start_ns = MonotonicNs() + (options.start_unix_ms - now_ms) * 1'000'000;
+    started_unix_ms = options.start_unix_ms;
+  }
   IntervalCollector collector(plan, mix.names, options.interval_ns, interval_config);
   IntervalSeries series;
   NoiseCollector noise(options.interval_ns,

@@ -18,6 +18,7 @@
 #include "load/http_request.h"
 #include "load/result.h"
 #include "load/schedule.h"
+#include "load/segment.h"
 #include "load/thresholds.h"
 #include "load/worker.h"
 #include "net/url.h"
@@ -82,6 +83,15 @@ struct LoadOptions {
   // --resolve HOST:PORT:ADDR (curl's form): connect to ADDR whenever the target is HOST:PORT;
   // the URL's host still goes into the Host header, SNI and the certificate check.
   std::vector<std::string> resolve;
+  // Execution segment (load/segment.h): this process runs only its share of the plan (open
+  // model: the requests k with k mod count == index; closed model: its share of every level,
+  // of --connections, --max-connections and --requests).  Default: the whole plan.
+  Segment segment;
+  // The run's time zero as Unix milliseconds (--start-at), so that segments started
+  // separately share it; 0: start now.  A start in the future waits (nothing is sent before
+  // it); a start in the past sends the backlog at once, each request counted late from its
+  // due time (never hidden).  InvalidArgument when the whole plan is already over.
+  int64_t start_unix_ms = 0;
 };
 
 // Parses one --resolve entry; InvalidArgument names the entry and the expected form.

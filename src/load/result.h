@@ -40,6 +40,16 @@ struct IntervalSample {
   Histogram latency_corrected, latency_uncorrected;  // microseconds
 };
 
+// Provenance of one execution segment in a merged run (vitals merge, vitals coordinate).
+struct SegmentProvenance {
+  int index = 0;  // 0-based
+  int count = 1;
+  std::string run_id;  // the segment's own run id
+  std::string host;    // where it ran, when known ("" otherwise)
+  uint64_t requests = 0, errors = 0, planned_requests = 0;
+  std::string status;  // the segment's ResultStatus
+};
+
 struct LoadResult {
   std::string run_id;
   std::string target;  // URL with any password redacted
@@ -99,6 +109,13 @@ struct LoadResult {
   std::vector<NoiseInterval> noise;
   std::string noise_note;
   std::vector<std::pair<std::string, std::string>> tags;
+  // The execution segment this process ran (0-based index; count 1 = the whole plan), and
+  // the share of the planned open-model requests that were its own.
+  int segment_index = 0, segment_count = 1;
+  uint64_t planned_requests = 0;  // open model: requests of the plan in this segment
+  std::string segment_host;       // a segment: the host name it ran on ("" otherwise)
+  // A merged run: the segments it was merged from, by index (empty for a single process).
+  std::vector<SegmentProvenance> segments;
   std::string aborted_by;  // the abort_on_fail threshold that stopped the run, or ""
   // What makes runs comparable (set by the CLI; see cli/run_outputs.h RunConfigJson): the
   // scenario's name and fingerprint.  Written as "scenario" in the JSON when set.

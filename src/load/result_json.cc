@@ -2,6 +2,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "core/hdr_log.h"
 #include "load/result.h"
 
 namespace vitals {
@@ -81,6 +82,12 @@ nlohmann::json NoiseIntervalJson(const NoiseInterval& n) {
           {"runnable_per_cpu", Finite(n.runnable_per_cpu)}};
 }
 
+// The exact histograms of a segment's result (V2 compressed, base64), for `vitals merge`.
+nlohmann::json HdrJson(const Histogram& corrected, const Histogram& uncorrected) {
+  return {{"latency_us", EncodeCompressedV2(corrected)},
+          {"latency_uncorrected_us", EncodeCompressedV2(uncorrected)}};
+}
+
 }  // namespace
 
 const char* ResultStatus(const LoadResult& r) {
@@ -138,6 +145,7 @@ std::string ToJson(const LoadResult& r, int indent) {
   }
   j["bytes"] = {{"read", r.bytes_read}, {"written", r.bytes_written}};
   nlohmann::json phases = nlohmann::json::array();
+  const bool segment = r.segment_count > 1;
   for (const PhaseResult& p : r.phases) {
     phases.push_back({{"name", p.name},
                       {"duration_s", p.duration_s},
@@ -149,6 +157,7 @@ std::string ToJson(const LoadResult& r, int indent) {
                       {"dropped", p.dropped},
                       {"latency_us", LatencyJson(p.latency_corrected)},
                       {"latency_uncorrected_us", LatencyJson(p.latency_uncorrected)}});
+    if (segment) phases.back()["hdr"] = HdrJson(p.latency_corrected, p.latency_uncorrected);
   }
   j["phases"] = phases;
   nlohmann::json intervals = nlohmann::json::array();
@@ -162,6 +171,7 @@ std::string ToJson(const LoadResult& r, int indent) {
                          {"rate", x.length_s > 0 ? double(x.requests) / x.length_s : 0.0},
                          {"latency_us", IntervalLatencyJson(x.latency_corrected)},
                          {"latency_uncorrected_us", IntervalLatencyJson(x.latency_uncorrected)}});
+    if (segment) intervals.back()["hdr"] = HdrJson(x.latency_corrected, x.latency_uncorrected);
   }
   j["intervals"] = intervals;
   nlohmann::json noise = nlohmann::json::array();
@@ -182,6 +192,32 @@ std::string ToJson(const LoadResult& r, int indent) {
   nlohmann::json tags = nlohmann::json::object();
   for (const auto& [k, v] : r.tags) tags[k] = v;
   j["tags"] = tags;
+  if (!r.segments.empty()) {
+    nlohmann::json segs = nlohmann::json::array();
+    for (const SegmentProvenance& p : r.segments) {
+      segs.push_back({{"number", p.index + 1},
+                      {"count", p.count},
+                      {"run_id", p.run_id},
+                      {"host", p.host},
+                      {"status", p.status},
+                      {"requests", p.requests},
+                      {"errors", p.errors},
+                      {"planned_requests", p.planned_requests}});
+    }
+    j["segments"] = segs;
+  }
+  if (segment) {
+    j["segment"] = {{"index", r.segment_index},
+                    {"number", r.segment_index + 1},
+                    {"count", r.segment_count},
+                    {"host", r.segment_host},
+                    {"planned_requests", r.planned_requests}};
+    nlohmann::json hdr = HdrJson(r.latency_corrected, r.latency_uncorrected);
+    hdr["connect_us"] = EncodeCompressedV2(r.connect_time);
+    hdr["ttfb_us"] = EncodeCompressedV2(r.ttfb);
+    hdr["send_lag_us"] = EncodeCompressedV2(r.send_lag);
+    j["hdr"] = hdr;
+  }
   return j.dump(indent);
 }
 

@@ -1,5 +1,6 @@
 #include "load/worker.h"
 
+#include "load/segment.h"
 #include "load/worker_impl.h"
 
 namespace vitals {
@@ -107,11 +108,14 @@ bool Worker::Impl::ShouldStopSending(int64_t now, int64_t end_ns) const {
 }
 
 int Worker::Impl::ClosedTarget(int64_t now) const {
-  if (!has_closed_) return 0;
+  // Before a --start-at start time nothing is sent.
+  if (!has_closed_ || now < 0) return 0;
   double level = std::floor(cfg_.plan->ConnectionsAt(now) + 1e-9);
-  // HTTP/2: each connection of the level keeps its streams busy.
-  int64_t total = int64_t(level) * (h2_limit_known_ ? h2_limit_ : 1);
-  int64_t share = total / cfg_.worker_count + (cfg_.worker_index < total % cfg_.worker_count);
+  // The segment's share of the level (execution segments), times the streams of each
+  // connection for HTTP/2, then this worker's share of that.
+  const int64_t segment = SplitShare(int64_t(level), cfg_.segment_index, cfg_.segment_count);
+  const int64_t total = segment * (h2_limit_known_ ? h2_limit_ : 1);
+  const int64_t share = SplitShare(total, cfg_.worker_index, cfg_.worker_count);
   return int(std::min<int64_t>(share, int64_t(conns_.size())));
 }
 

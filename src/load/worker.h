@@ -3,8 +3,8 @@
 // worker's memory while it runs; the engine merges stats after Run() returns.
 //
 // Open model: the worker sends the requests k = offset, offset + stride, ... of
-// the global schedule (LoadPlan::DueNs), each on a free keep-alive connection,
-// opening more connections up to its max; a request that finds no free
+// the global schedule (LoadPlan::DueNs; the stride spans workers and segments), each on a free
+// keep-alive connection, opening more connections up to its max; a request that finds no free
 // connection waits (and is sent late, its latency still counted from the due
 // time) or, after --timeout, is dropped and counted.
 // Closed model: the worker keeps its share of the plan's connection level
@@ -86,10 +86,13 @@ struct WorkerConfig {
   // Open model: this worker sends global requests k = offset + j * stride.
   uint64_t offset = 0;
   uint64_t stride = 1;
-  // Closed model: this worker's share of the level is level * share, rounded
-  // so that the shares of all workers add up (index/count of workers).
+  // Closed model: the level is split across segments, then the segment's share across its
+  // workers (SplitShare, load/segment.h), so the shares of all workers of all segments add
+  // up to the level.
   int worker_index = 0;
   int worker_count = 1;
+  int segment_index = 0;
+  int segment_count = 1;
   int connections = 1;  // opened at start
   // Closed model: requests written back to back per connection and answered in order
   // (--pipeline); 1 = one request at a time.  The engine refuses > 1 with open stages.

@@ -47,6 +47,17 @@ std::string FormatLoadSummary(const LoadResult& r) {
     out += fmt::format("  model closed: {} connections{}, {} threads\n", r.connections,
                        r.pipeline > 1 ? fmt::format(", pipeline {}", r.pipeline) : "", r.threads);
   }
+  if (r.segment_count > 1) {
+    // The figures above and below are this segment's share (connections: the whole plan's).
+    const std::string share =
+        r.model == "open" ? fmt::format(": requests k with k mod {} = {}, {} planned",
+                                        r.segment_count, r.segment_index, r.planned_requests)
+                          : ": its share of the connections";
+    out += fmt::format("  segment {}/{} of the plan{}{}\n", r.segment_index + 1, r.segment_count,
+                       share, r.segment_host.empty() ? "" : ", on " + r.segment_host);
+  } else if (!r.segments.empty()) {
+    out += fmt::format("  merged from {} segments (vitals merge)\n", r.segments.size());
+  }
   const char* ended = !r.failure.empty() ? " (stopped: no request succeeded)"
                       : r.interrupted    ? " (interrupted)"
                                          : "";
