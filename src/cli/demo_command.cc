@@ -128,12 +128,14 @@ int RunDemo(int argc, char** argv) {
   ProgressLine progress(stderr, quiet, "vitals demo");
   auto result = RunLoad(o, &g_demo_stop, [&](const Progress& p) { progress.Update(p); });
   progress.Done();
-  (*server)->Stop();
   if (!result.ok()) {
+    (*server)->Stop();
     outputs.Fail(result.status().message());
     return ReportError(cmd, result.status());
   }
+  // Stop observing before the target goes away (no "connection refused" readings).
   const ObservationReport observed = (*observation)->Finish(o, *result);
+  (*server)->Stop();
   std::vector<ThresholdVerdict> verdicts;
   if (Status st = outputs.Finish(o, &*result, &verdicts); !st.ok()) return ReportError(cmd, st);
   if (Status st =

@@ -558,6 +558,9 @@ int RunLoad(int argc, char** argv) {
     outputs.Fail(result.status().message());
     return ReportError(cmd, result.status());
   }
+  // The observation ends with the load: no reading of the idle system joins the run.
+  std::optional<ObservationReport> observed;
+  if (observation) observed = observation->Finish(o, *result);
   std::vector<alerting::AlertTransition> alerts;
   if (watch) {
     alerts = watch->Stop();
@@ -566,8 +569,6 @@ int RunLoad(int argc, char** argv) {
       std::fprintf(stderr, "vitals load: storing the alerts: %s\n", st.message().c_str());
     }
   }
-  std::optional<ObservationReport> observed;
-  if (observation) observed = observation->Finish(o, *result);
   std::vector<ThresholdVerdict> verdicts;
   Status stored = outputs.Finish(o, &*result, &verdicts);
   if (observed && stored.ok()) {

@@ -44,14 +44,12 @@ Result<std::unique_ptr<LoadObservation>> LoadObservation::Start(const ObserveFla
   so.timeout_ms = *timeout / 1'000'000;
   so.prom_auth = PromAuthFromEnv();
   std::vector<std::unique_ptr<Sampler>> samplers;
-  bool host = false;
+  std::vector<std::string> seen;
   for (const std::string& arg : flags.observe) {
     auto spec = ParseObserveSpec(arg);
     if (!spec.ok()) return spec.status();
-    if (spec->component == "host") {
-      if (host) continue;  // once is enough
-      host = true;
-    }
+    if (std::find(seen.begin(), seen.end(), arg) != seen.end()) continue;  // once is enough
+    seen.push_back(arg);
     auto s = MakeSampler(spec->component, spec->target, so);
     if (!s.ok()) return s.status();
     o->described_.push_back(spec->component + " " + RedactSecrets((*s)->Describe()));
@@ -74,10 +72,19 @@ std::string LoadObservation::Describe() const {
 ObservationReport LoadObservation::Finish(const LoadOptions& options, const LoadResult& result) {
   ObservationInput in;
   in.components = observer_->Stop();
-  // The observer started just before the engine: put its samples on the run's clock.
+  // The observer started just before the engine: put its samples on the run's clock, and
+  // keep only the readings of the run (not those taken while a --start-at wait went on).
   const double shift_s = double(start_unix_ms_ - result.started_unix_ms) / 1000.0;
+  const double end_s = result.duration_s + period_s_;
   for (auto& c : in.components) {
-    for (auto& s : c.samples) s.t_s = std::max(0.0, s.t_s + shift_s);
+    std::vector<ObservedSample> kept;
+    for (auto& s : c.samples) {
+      s.t_s += shift_s;
+      if (s.t_s < -0.5 || s.t_s > end_s) continue;
+      s.t_s = std::max(0.0, s.t_s);
+      kept.push_back(std::move(s));
+    }
+    c.samples = std::move(kept);
   }
   double t = 0;
   for (const Stage& s : options.stages) {
@@ -91,20 +98,26 @@ ObservationReport LoadObservation::Finish(const LoadOptions& options, const Load
   const size_t n = size_t(std::ceil(result.duration_s / in.interval_s - 1e-9));
   in.client_p95_s.assign(n, std::nan(""));
   in.client_error_ratio.assign(n, std::nan(""));
-  std::vector<uint64_t> reqs(n, 0), errs(n, 0);
-  std::vector<Histogram> hist;
+  std::vector<double> reqs(n, 0), errs(n, 0), p95_weight(n, 0);
   for (const IntervalSample& s : result.intervals) {
-    if (!s.request.empty()) continue;
-    const size_t i = size_t(std::max(0.0, s.start_s) / in.interval_s + 1e-9);
-    if (i >= n || s.length_s > in.interval_s * 1.5) continue;  // a merged (coarsened) slot
-    reqs[i] += s.requests;
-    errs[i] += s.errors;
-    if (s.latency_corrected.TotalCount() > 0) {
-      in.client_p95_s[i] = double(s.latency_corrected.ValueAtPercentile(95)) / 1e6;
+    if (!s.request.empty() || n == 0) continue;
+    // A long run's oldest intervals are merged pairwise (load/interval_collector.h): a merged
+    // slot gives its numbers to every interval it covers.
+    const size_t first = size_t(std::max(0.0, s.start_s) / in.interval_s + 1e-9);
+    const size_t count =
+        std::max<size_t>(1, size_t(std::lround(std::max(s.length_s, 0.0) / in.interval_s)));
+    for (size_t i = first; i < first + count && i < n; ++i) {
+      reqs[i] += double(s.requests) / double(count);
+      errs[i] += double(s.errors) / double(count);
+      // Two phases in one interval: the p95 of the one with more answers stands for it.
+      if (s.latency_corrected.TotalCount() > 0 && double(s.requests) > p95_weight[i]) {
+        in.client_p95_s[i] = double(s.latency_corrected.ValueAtPercentile(95)) / 1e6;
+        p95_weight[i] = double(s.requests);
+      }
     }
   }
   for (size_t i = 0; i < n; ++i) {
-    if (reqs[i] > 0) in.client_error_ratio[i] = double(errs[i]) / double(reqs[i]);
+    if (reqs[i] > 0) in.client_error_ratio[i] = errs[i] / reqs[i];
   }
   return Analyze(rules_, std::move(in));
 }

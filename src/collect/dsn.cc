@@ -58,6 +58,10 @@ std::vector<Span> FindPasswords(std::string_view dsn) {
       size_t colon = dsn.find(':', start);
       if (colon != std::string_view::npos && colon < at && colon + 1 < at) {
         spans.push_back({colon + 1, at});
+      } else if ((colon == std::string_view::npos || colon > at) &&
+                 (dsn.substr(0, scheme) == "redis" || dsn.substr(0, scheme) == "rediss")) {
+        // redis://SECRET@host: Redis reads user info without ':' as the password.
+        spans.push_back({start, at});
       }
     }
     // ?password=...&...

@@ -1,5 +1,9 @@
 #include "collect/postgres_conn.h"
 
+#include <poll.h>
+
+#include <chrono>
+
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -67,7 +71,10 @@ Result<PgConn> PgConn::Connect(const std::string& dsn, const PgConnectOptions& o
 }
 
 Result<PgRows> PgConn::Query(const std::string& sql) {
-  PGresult* res = PQexec(conn_.get(), sql.c_str());
+  return Classify(PQexec(conn_.get(), sql.c_str()));
+}
+
+Result<PgRows> PgConn::Classify(PGresult* res) {
   PgRows rows(res);  // owns res from here on
   if (res == nullptr) {
     return Status::Unavailable(
@@ -84,6 +91,46 @@ Result<PgRows> PgConn::Query(const std::string& sql) {
   if (code == "42501") return Status::Permission(msg);
   if (code == "42P01" || code == "42703" || code == "42883") return Status::Parse(msg);
   return Status::Internal(msg);
+}
+
+Result<PgRows> PgConn::QueryWithin(const std::string& sql, int64_t timeout_ms) {
+  PGconn* c = conn_.get();
+  auto lost = [&](const std::string& why) {
+    return Status::Unavailable(fmt::format("{}: {}", display_, why));
+  };
+  if (PQsendQuery(c, sql.c_str()) == 0) {
+    return lost(ScrubSecrets(Trim(PQerrorMessage(c)), secrets_));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms);
+  PGresult* last = nullptr;
+  for (;;) {
+    if (PQconsumeInput(c) == 0) {
+      PQclear(last);
+      return lost(ScrubSecrets(Trim(PQerrorMessage(c)), secrets_));
+    }
+    bool done = false;
+    while (PQisBusy(c) == 0) {
+      PGresult* r = PQgetResult(c);
+      if (r == nullptr) {
+        done = true;
+        break;
+      }
+      PQclear(last);
+      last = r;
+    }
+    if (done) return Classify(last);
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          deadline - std::chrono::steady_clock::now())
+                          .count();
+    pollfd pfd{PQsocket(c), POLLIN, 0};
+    if (left <= 0 || poll(&pfd, 1, int(std::max<int64_t>(left, 0))) == 0) {
+      PQclear(last);
+      // The server did not answer in time (a frozen host, a lost network): this connection
+      // is in an unknown state and is not used again.
+      conn_.reset();
+      return lost(fmt::format("no answer within {} ms; the connection was dropped", timeout_ms));
+    }
+  }
 }
 
 std::string PgQuoteLiteral(std::string_view s) {

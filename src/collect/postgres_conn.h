@@ -73,12 +73,18 @@ class PgConn {
   // (42P01, 42703, 42883), Unavailable when the connection broke, else
   // Internal; the message is the server's, scrubbed.
   Result<PgRows> Query(const std::string& sql);
+  // Query with a client-side deadline: waits for the answer at most `timeout_ms` (poll on the
+  // socket), whatever the server or the network does.  On a timeout the connection is dropped
+  // (Unavailable; do not use this PgConn again: connected() turns false).
+  Result<PgRows> QueryWithin(const std::string& sql, int64_t timeout_ms);
+  bool connected() const { return conn_ != nullptr; }
 
   int ServerVersionNum() const { return PQserverVersion(conn_.get()); }
   // Masked DSN for messages: "postgresql://app:***@db:5432/shop".
   const std::string& display() const { return display_; }
 
  private:
+  Result<PgRows> Classify(PGresult* res);  // takes ownership of res
   PgConn(PGconn* conn, std::string display, std::vector<std::string> secrets)
       : conn_(conn), display_(std::move(display)), secrets_(std::move(secrets)) {}
   std::unique_ptr<PGconn, PgConnDeleter> conn_;

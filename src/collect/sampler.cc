@@ -138,7 +138,8 @@ constexpr const char* kPgColumns[] = {"connections",
 
 class PostgresSampler : public Sampler {
  public:
-  PostgresSampler(std::string dsn, int64_t timeout_ms) : dsn_(std::move(dsn)) {
+  PostgresSampler(std::string dsn, int64_t timeout_ms)
+      : dsn_(std::move(dsn)), timeout_ms_(timeout_ms) {
     options_.connect_timeout_ms = timeout_ms;
     options_.statement_timeout_ms = timeout_ms;
     options_.lock_timeout_ms = std::min<int64_t>(timeout_ms, 1000);
@@ -154,9 +155,11 @@ class PostgresSampler : public Sampler {
       prev_.clear();
     }
     const int64_t now = MonotonicNs();
-    auto rows = conn_->Query(kPgSampleSql);
+    auto rows = conn_->QueryWithin(kPgSampleSql, timeout_ms_);
     if (!rows.ok()) {
-      if (rows.status().code() == Status::Code::kUnavailable) conn_.reset();
+      if (rows.status().code() == Status::Code::kUnavailable || !conn_->connected()) {
+        conn_.reset();
+      }
       return rows.status();
     }
     if (rows->rows() != 1) return Status::Internal("postgres sample: expected one row");
@@ -213,6 +216,7 @@ class PostgresSampler : public Sampler {
 
  private:
   std::string dsn_;
+  int64_t timeout_ms_;
   detail::PgConnectOptions options_;
   std::optional<detail::PgConn> conn_;
   std::map<std::string, double> prev_;

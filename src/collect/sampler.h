@@ -9,14 +9,15 @@
 // What one Sample() costs (documented in docs/observe.md):
 //   host        one read of the /proc files of collect/host.h; no process spawned
 //   postgres    ONE statement (activity counts, pg_stat_database, dead tuples)
-//               on one connection: facts pg.connections, pg.cache (over the
-//               interval, from pg_stat_database) and pg.activity (waiting,
+//               on one connection, awaited at most the timeout (then the
+//               connection is dropped and the next reading reconnects): facts pg.connections,
+//               pg.cache (over the interval, from pg_stat_database) and pg.activity (waiting,
 //               lock_waits, deadlocks_per_s, temp_files_per_s, temp_bytes_per_s,
 //               dead_tuples, xact_per_s, rollback_ratio)
 //   redis       ONE INFO: facts redis.stats, redis.memory, redis.clients
 //   prometheus  a /metrics endpoint: ONE scrape into the sampler's own sample
 //               store, then the PromQL of prom_facts.h evaluated locally
-//               (range = 3 sampling periods); a server: the same queries over
+//               (range = 2.5 sampling periods); a server: the same queries over
 //               its API with a 1m range (its scrapes are typically 15 s apart)
 // A sampler that fails once returns the error; the next Sample() reconnects.
 //

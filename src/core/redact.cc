@@ -1,5 +1,6 @@
 #include "core/redact.h"
 
+#include <cctype>
 #include <cstring>
 
 namespace vitals {
@@ -26,6 +27,18 @@ bool IsSecretKey(std::string_view text, size_t end) {
          KeyEndsAt(text, end, "pwd", true) || KeyEndsAt(text, end, "pass", true);
 }
 
+// Whether the text before "://" ends in a redis or rediss scheme.
+bool IsRedisScheme(std::string_view before) {
+  for (std::string_view scheme : {std::string_view("rediss"), std::string_view("redis")}) {
+    if (before.size() >= scheme.size() && before.substr(before.size() - scheme.size()) == scheme &&
+        (before.size() == scheme.size() ||
+         !std::isalnum(static_cast<unsigned char>(before[before.size() - scheme.size() - 1])))) {
+      return true;
+    }
+  }
+  return false;
+}
+
 }  // namespace
 
 std::string RedactSecrets(std::string_view text) {
@@ -48,6 +61,10 @@ std::string RedactSecrets(std::string_view text) {
           out.append(userinfo.substr(0, colon));
           out.append(":***");
           i += at;  // continue at '@'
+        } else if (IsRedisScheme(text.substr(0, i - 3))) {
+          // redis://SECRET@host: Redis reads user info without ':' as the password.
+          out.append("***");
+          i += at;
         }
       }
       continue;

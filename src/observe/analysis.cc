@@ -20,7 +20,7 @@ ObservationReport Analyze(const std::vector<RuleSet>& rules, ObservationInput in
   }
   r.series = ExtractSeries(in.components);
   std::vector<ObservedFinding> found =
-      EvaluateOverTime(rules, in.components, in.phases, 3 * in.period_s);
+      EvaluateOverTime(rules, in.components, in.phases, 3 * in.period_s, 1.5 * in.period_s);
   for (ObservedFinding& t : TrendFindings(r.series, in.phases, in.duration_s)) {
     found.push_back(std::move(t));
   }

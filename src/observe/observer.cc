@@ -27,7 +27,20 @@ Result<ObserveSpec> ParseObserveSpec(const std::string& arg) {
   spec.component = arg.substr(0, eq);
   if (eq != std::string::npos) spec.target = arg.substr(eq + 1);
   const std::string shown = RedactSecrets(arg);
+  if (arg.find("://") != std::string::npos && arg.find("://") < eq) {
+    const std::string scheme = arg.substr(0, arg.find("://"));
+    const std::string hint = scheme.rfind("postgres", 0) == 0 ? "postgres"
+                             : scheme.rfind("redis", 0) == 0  ? "redis"
+                                                              : "prometheus";
+    return Status::InvalidArgument(fmt::format(
+        "--observe {}: say which component it is: --observe {}={}", shown, hint, shown));
+  }
   if (spec.component == "host") {
+    if (!spec.target.empty() && spec.target.find(' ') != std::string::npos) {
+      return Status::InvalidArgument(
+          fmt::format("--observe {}: this looks like a libpq DSN; write --observe 'postgres={}'",
+                      shown, shown));
+    }
     if (!spec.target.empty()) {
       return Status::InvalidArgument(fmt::format(
           "--observe {}: host takes no value (it reads this machine's /proc); write --observe "

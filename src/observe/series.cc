@@ -1,5 +1,6 @@
 #include "observe/series.h"
 
+#include <algorithm>
 #include <map>
 #include <utility>
 
@@ -55,9 +56,14 @@ const std::vector<SeriesInfo>& SeriesCatalog() {
 
 std::vector<ServerSeries> ExtractSeries(const std::vector<ObservedComponent>& components) {
   const auto& catalog = SeriesCatalog();
-  // (catalog index, subject) -> series
+  // (catalog index, subject) -> series.  Two components of one kind (two databases, two
+  // services) get their description (masked URL or DSN) in the subject, so their points are
+  // never interleaved.
+  std::map<std::string, int> per_kind;
+  for (const ObservedComponent& c : components) ++per_kind[c.component];
   std::map<std::pair<size_t, std::string>, ServerSeries> found;
   for (const ObservedComponent& c : components) {
+    const std::string instance = per_kind[c.component] > 1 ? c.description + " " : "";
     for (const ObservedSample& s : c.samples) {
       for (const Fact& f : s.collection.facts) {
         for (size_t i = 0; i < catalog.size(); ++i) {
@@ -66,11 +72,11 @@ std::vector<ServerSeries> ExtractSeries(const std::vector<ObservedComponent>& co
           if (info.subject[0] != '\0' && f.subject != info.subject) continue;
           auto v = f.num.find(info.field);
           if (v == f.num.end()) continue;
-          ServerSeries& series = found[{i, f.subject}];
+          ServerSeries& series = found[{i, instance + f.subject}];
           if (series.name.empty()) {
             series.name = info.name;
             series.component = info.component;
-            series.subject = f.subject;
+            series.subject = instance + f.subject;
             series.unit = info.unit;
           }
           series.points.push_back({s.t_s, v->second});
@@ -79,13 +85,17 @@ std::vector<ServerSeries> ExtractSeries(const std::vector<ObservedComponent>& co
     }
   }
   std::vector<ServerSeries> out;
-  for (auto& [key, series] : found) out.push_back(std::move(series));
+  for (auto& [key, series] : found) {
+    std::stable_sort(series.points.begin(), series.points.end(),
+                     [](const SeriesPoint& a, const SeriesPoint& b) { return a.t_s < b.t_s; });
+    out.push_back(std::move(series));
+  }
   return out;
 }
 
 std::string SeriesLabel(const ServerSeries& s) {
   for (const SeriesInfo& info : SeriesCatalog()) {
-    if (s.name == info.name && info.subject[0] != '\0') return s.name;
+    if (s.name == info.name && info.subject[0] != '\0' && s.subject == info.subject) return s.name;
   }
   if (s.subject.empty() || s.subject == "process" || s.subject == "go" || s.subject == "jvm" ||
       s.subject == "server") {

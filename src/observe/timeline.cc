@@ -21,9 +21,10 @@ struct Track {
   int stretch_samples = 0;
 };
 
+// The finding shown for an episode: its first reading at the highest level it reached (the
+// value's direction - a ratio that falls, a latency that rises - is the rule's, not ours).
 bool Worse(const Finding& a, const Finding& b) {
-  if (a.level != b.level) return a.level == Level::kCritical;
-  return a.value.value_or(0) > b.value.value_or(0);
+  return a.level == Level::kCritical && b.level != Level::kCritical;
 }
 
 }  // namespace
@@ -39,7 +40,7 @@ std::string PhaseAt(const std::vector<RunPhase>& phases, double t_s) {
 std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
                                               const std::vector<ObservedComponent>& components,
                                               const std::vector<RunPhase>& phases,
-                                              double merge_gap_s) {
+                                              double merge_gap_s, double max_step_s) {
   std::map<std::string, int64_t> for_of;
   for (const RuleSet& set : rules) {
     for (const Rule& r : set.rules) for_of[r.id] = r.for_ns;
@@ -57,7 +58,11 @@ std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
       const ObservedSample& s = c.samples[i];
       for (const Finding& f : Evaluate(rules, {s.collection})) {
         Track& t = tracks[{f.id, f.subject}];
-        if (t.last_sample != i - 1 || !t.in_stretch) {
+        // A stretch is consecutive readings: a failed or missing reading (a gap of more than
+        // one and a half periods) ends it.
+        const bool contiguous =
+            t.last_sample == i - 1 && t.in_stretch && s.t_s - c.samples[i - 1].t_s <= max_step_s;
+        if (!contiguous) {
           // A new stretch: a new episode unless it follows the last one closely.
           if (t.counted && s.t_s - t.out.end_s > merge_gap_s) close(t);
           t.in_stretch = true;
@@ -88,7 +93,9 @@ std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
       }
     }
     for (auto& [key, t] : tracks) {
-      t.out.active_at_end = t.last_sample == n - 1 && t.in_stretch;
+      // Still holding at the end: the last reading fired and counted for this episode.
+      t.out.active_at_end = t.counted && t.last_sample == n - 1 && t.in_stretch &&
+                            t.out.end_s == c.samples[n - 1].t_s;
       close(t);
     }
   }

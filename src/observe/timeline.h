@@ -5,8 +5,8 @@
 //
 // Semantics (docs/observe.md):
 //   - a stretch is a run of consecutive samples of the component on which
-//     the rule fires (a sample where it does not, or a failed sample, ends
-//     it);
+//     the rule fires (a sample where it does not, or a gap of more than
+//     `max_step_s` - a failed or skipped reading - ends it);
 //   - a stretch counts when it lasts at least the rule's `for` (time from its
 //     first to its last sample; `for` 0 = one sample is enough);
 //   - an episode is one or more stretches that count, each starting at most
@@ -15,8 +15,8 @@
 //     (a cache that is cold at the start and collapses again in the spike
 //     gives two);
 //   - onset = the first sample of the episode's first stretch; end = the
-//     last sample of its last one; the finding shown is the one of the worst
-//     sample (critical over warning, then the largest value);
+//     last sample of its last one; the finding shown is the episode's first
+//     reading at the highest level it reached;
 //   - active_at_end when the last sample of the component still fired.
 //
 // Thread-safety: pure functions.
@@ -51,7 +51,7 @@ struct ObservedFinding {
 std::vector<ObservedFinding> EvaluateOverTime(const std::vector<RuleSet>& rules,
                                               const std::vector<ObservedComponent>& components,
                                               const std::vector<RunPhase>& phases,
-                                              double merge_gap_s = 3);
+                                              double merge_gap_s = 3, double max_step_s = 1.5);
 
 // "cache hit ratio ... began at 31.0s in phase spike, lasted until 40.0s" style one-liner.
 std::string DescribeOnset(const ObservedFinding& f);

@@ -32,7 +32,7 @@ void Worker::DriveH2(Connection& c, int64_t now) {
     p.mode = ConnMode::kKeepAlive11;
     p.arrival_ns = now;
     p.due_ns = now;
-    if (p.route == Route::kDefault) {
+    if (p.route == Route::kDefault || p.route == Route::kBackend) {
       p.due_ns = stall.enabled()
                      ? shared_->start_ns + stall.DueNs(now - shared_->start_ns, p.latency_ns)
                      : now + p.latency_ns;
@@ -61,7 +61,11 @@ void Worker::DriveH2(Connection& c, int64_t now) {
         break;
       case Route::kMetrics:
         c.h2->Respond(p.stream_id, 200, kMetricsType, {}, p.head_only,
-                      RenderPrometheus(shared_->all_metrics, shared_->process_start_s));
+                      RenderTargetMetrics(*shared_));
+        break;
+      case Route::kBackend:
+        c.h2->Respond(p.stream_id, p.status, "text/plain", {}, p.head_only,
+                      p.rows >= 0 ? std::to_string(p.rows) + "\n" : std::string(p.reason) + "\n");
         break;
       case Route::kBadRequest:
         c.h2->Respond(p.stream_id, 400, "text/plain", "bad request\n", p.head_only);

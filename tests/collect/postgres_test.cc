@@ -24,6 +24,8 @@ TEST(DsnTest, MasksUrlPassword) {
   // '@' and '/' inside an unencoded password are still masked whole.
   EXPECT_EQ(MaskDsn("postgres://app:p@ss/w0rd@127.0.0.1/db"), "postgres://app:***@127.0.0.1/db");
   EXPECT_EQ(MaskDsn("redis://:hunter2@127.0.0.1:6379/0"), "redis://:***@127.0.0.1:6379/0");
+  EXPECT_EQ(MaskDsn("redis://hunter2@127.0.0.1:6379/0"), "redis://***@127.0.0.1:6379/0");
+  EXPECT_EQ(DsnSecrets("redis://hunter2@127.0.0.1:6379"), std::vector<std::string>{"hunter2"});
   EXPECT_EQ(MaskDsn("postgresql://127.0.0.1/db?user=a&password=xyz&sslmode=disable"),
             "postgresql://127.0.0.1/db?user=a&password=***&sslmode=disable");
 }

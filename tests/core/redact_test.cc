@@ -11,6 +11,10 @@ TEST(RedactSecrets, UrlUserinfo) {
   EXPECT_EQ(RedactSecrets("redis://:pw@localhost:6379/0"), "redis://:***@localhost:6379/0");
   EXPECT_EQ(RedactSecrets("redis://localhost:6379"), "redis://localhost:6379");
   EXPECT_EQ(RedactSecrets("http://user@host/x"), "http://user@host/x");
+  // Redis reads user info without ':' as the password.
+  EXPECT_EQ(RedactSecrets("redis://s3cret@127.0.0.1:6379"), "redis://***@127.0.0.1:6379");
+  EXPECT_EQ(RedactSecrets("observing rediss://s3cret@h:1"), "observing rediss://***@h:1");
+  EXPECT_EQ(RedactSecrets("myredis://user@h"), "myredis://user@h");
   EXPECT_EQ(RedactSecrets("error at postgres://u:p@h:1/d: refused; retry postgres://u:q@h2/d"),
             "error at postgres://u:***@h:1/d: refused; retry postgres://u:***@h2/d");
 }

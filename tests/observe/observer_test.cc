@@ -80,6 +80,15 @@ TEST(Observer, ParsesObserveSpecs) {
   ASSERT_FALSE(empty.ok());
   EXPECT_NE(empty.status().message().find("redis=redis://127.0.0.1:6379"), std::string::npos);
   EXPECT_FALSE(ParseObserveSpec("host=/proc").ok());
+  auto url = ParseObserveSpec("redis://:s3cret@127.0.0.1:6379");
+  ASSERT_FALSE(url.ok());
+  EXPECT_NE(url.status().message().find("--observe redis=redis://:***@127.0.0.1:6379"),
+            std::string::npos)
+      << url.status().message();
+  auto dsn = ParseObserveSpec("host=127.0.0.1 dbname=shop password=s3cret");
+  ASSERT_FALSE(dsn.ok());
+  EXPECT_NE(dsn.status().message().find("libpq DSN"), std::string::npos);
+  EXPECT_EQ(dsn.status().message().find("s3cret"), std::string::npos);
 }
 
 }  // namespace

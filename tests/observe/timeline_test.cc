@@ -87,6 +87,14 @@ TEST(Timeline, AQuietGapStartsANewEpisodeAndFlappingDoesNot) {
   EXPECT_EQ(found[1].samples, 4);
 }
 
+TEST(Timeline, AMissingReadingEndsAStretch) {
+  // Readings at 0..4 and 10..13 (the sampler failed in between): no stretch lasts `for: 5s`.
+  std::string yaml = std::string(kHitRule) + "    for: 5s\n";
+  ObservedComponent c = RedisWithHitRatio(std::vector<double>(9, 0.5));
+  for (size_t i = 5; i < c.samples.size(); ++i) c.samples[i].t_s = double(i + 5);
+  EXPECT_TRUE(EvaluateOverTime(Rules(yaml), {c}, {}).empty());
+}
+
 TEST(Timeline, ActiveAtTheEnd) {
   std::vector<double> r(10, 0.95);
   r[8] = r[9] = 0.5;

@@ -90,10 +90,11 @@ TEST(StoreAlerts, MigratesAVersionFiveStoreKeepingItsRuns) {
   sqlite3* db = nullptr;
   ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
   // Back to version 5, the one before run_alerts.
-  ASSERT_EQ(
-      sqlite3_exec(db, "DROP TABLE check_plans; DROP TABLE run_alerts; DROP TABLE run_series; PRAGMA user_version = 5;",
-                   nullptr, nullptr, nullptr),
-      SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(db,
+                         "DROP TABLE check_plans; DROP TABLE run_alerts; DROP TABLE run_series; "
+                         "PRAGMA user_version = 5;",
+                         nullptr, nullptr, nullptr),
+            SQLITE_OK);
   sqlite3_close(db);
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();
