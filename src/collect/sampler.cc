@@ -170,6 +170,7 @@ class PostgresSampler : public Sampler {
     const std::string db(rows->Text(0, rows->Col("db")));
     Collection out;
     out.component = "postgres";
+    out.facts.reserve(4);  // references below stay valid
     Fact& conn = out.facts.emplace_back();
     conn.component = "postgres";
     conn.kind = "pg.connections";
@@ -200,6 +201,17 @@ class PostgresSampler : public Sampler {
       const double commits = delta("xact_commit"), rollbacks = delta("xact_rollback");
       act.num["xact_per_s"] = (commits + rollbacks) / dt;
       if (commits + rollbacks > 0) act.num["rollback_ratio"] = rollbacks / (commits + rollbacks);
+      // The same fact as `vitals check --postgres` (rule pg.temp_files), over the period.
+      Fact& temp = out.facts.emplace_back();
+      temp.component = "postgres";
+      temp.kind = "pg.temp_files";
+      temp.subject = db;
+      temp.num["window_s"] = dt;
+      temp.num["temp_files_per_s"] = delta("temp_files") / dt;
+      temp.num["temp_bytes_per_s"] = delta("temp_bytes") / dt;
+      temp.num["temp_files"] = v["temp_files"];
+      temp.num["temp_bytes"] = v["temp_bytes"];
+      temp.text["stats_since"] = "the statistics reset";
       const double hit = delta("blks_hit"), read = delta("blks_read");
       Fact& cache = out.facts.emplace_back();
       cache.component = "postgres";

@@ -11,7 +11,8 @@
 //   postgres    ONE statement (activity counts, pg_stat_database, dead tuples)
 //               on one connection, awaited at most the timeout (then the
 //               connection is dropped and the next reading reconnects): facts pg.connections,
-//               pg.cache (over the interval, from pg_stat_database) and pg.activity (waiting,
+//               pg.cache (over the interval, from pg_stat_database), pg.temp_files (as the
+//               collector's, over the period) and pg.activity (waiting,
 //               lock_waits, deadlocks_per_s, temp_files_per_s, temp_bytes_per_s,
 //               dead_tuples, xact_per_s, rollback_ratio)
 //   redis       ONE INFO: facts redis.stats, redis.memory, redis.clients
