@@ -120,7 +120,18 @@ Status TlsClient::Attach(Link& link) {
       SSL_set1_host(ssl, server_name_.c_str());
     }
   }
-  if (resume_ && session_) SSL_set_session(ssl, session_);
+  if (resume_ && session_) {
+    // Each connection resumes from its own copy of the worker's latest session. OpenSSL marks
+    // the SSL_SESSION object a connection uses as not resumable when that connection ends
+    // abnormally in its eyes, so a shared object sent every later connection to a full
+    // handshake until a new ticket replaced it (measured against nginx with `Connection:
+    // close`: up to 135 full handshakes in 3,700 with 5 connections, 292 in 3,000 with 50).
+    // With a copy each, only the first handshake of each connection is full.
+    if (SSL_SESSION* own = SSL_SESSION_dup(session_)) {
+      SSL_set_session(ssl, own);
+      SSL_SESSION_free(own);  // the SSL holds its own reference
+    }
+  }
   SSL_set_connect_state(ssl);
   return Status::Ok();
 }
