@@ -14,44 +14,24 @@
 # Traffic goes only to 127.0.0.1 and every run stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS="${1:-5}"
-SECS="${2:-5}"
-BUILD="${VITALS_BUILD:-build/release}"
-VITALS="$BUILD/vitals"
-[ -x "$VITALS" ] || { echo "build first: scripts/build release" >&2; exit 2; }
-command -v wrk >/dev/null || { echo "wrk missing: scripts/setup" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time missing: scripts/setup" >&2; exit 2; }
-
-source scripts/lib/servers.sh
-trap stop_servers EXIT
+ROUNDS_DEFAULT=5 SECS_DEFAULT=5
+source bench/lib.sh
+bench_init "$@"
+bench_need wrk "wrk missing: scripts/setup"
 start_nginx
 start_postgres
 start_redis
 URL="$VITALS_TEST_NGINX_URL"
 PG="$VITALS_TEST_PG_DSN"
 REDIS="$VITALS_TEST_REDIS_URL"
-OUT="$(mktemp -d)"
 echo "nginx at $URL; $ROUNDS rounds x $SECS s; $(nproc) cores; load: $(uptime | sed 's/.*load average: //')"
 
-measure() {
-  local name="$1"; shift
-  local log="$OUT/$name.log" tfile="$OUT/$name.time"
-  /usr/bin/time -f "%U %S" -o "$tfile" "$@" >"$log" 2>&1
-  local reqs
-  case "$name" in
-    wrk*) reqs=$(awk '/requests in/ {print $1}' "$log") ;;
-    *) reqs=$(awk '/requests [0-9]+ +achieved/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i+1)}' "$log") ;;
-  esac
-  read -r u s <"$tfile"
-  echo "$reqs $(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u+s}')"
-}
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 : >"$OUT/ratios"
 for r in $(seq "$ROUNDS"); do
-  read -r wq wc < <(measure "wrk-$r" wrk -t1 -c50 -d"${SECS}s" "$URL")
-  read -r vq vc < <(measure "plain-$r" "$VITALS" load "$URL" -t 1 -c 50 -d "${SECS}s" -q --no-store)
-  read -r oq oc < <(measure "observed-$r" "$VITALS" load "$URL" -t 1 -c 50 -d "${SECS}s" -q --no-store \
+  read -r wq wc _ < <(measure "wrk-$r" wrk -t1 -c50 -d"${SECS}s" "$URL")
+  read -r vq vc _ < <(measure "plain-$r" "$VITALS" load "$URL" -t 1 -c 50 -d "${SECS}s" -q --no-store)
+  read -r oq oc _ < <(measure "observed-$r" "$VITALS" load "$URL" -t 1 -c 50 -d "${SECS}s" -q --no-store \
     --observe "postgres=$PG" --observe "redis=$REDIS" --observe host)
   awk -v wq="$wq" -v wc="$wc" -v vq="$vq" -v vc="$vc" -v oq="$oq" -v oc="$oc" -v r="$r" 'BEGIN {
     w = wc*1e6/wq; v = vc*1e6/vq; o = oc*1e6/oq;
@@ -62,4 +42,3 @@ done
 awk '{print $1}' "$OUT/ratios" | median >"$OUT/m1"
 awk '{print $2}' "$OUT/ratios" | median >"$OUT/m2"
 echo "medians: observed/plain CPU per request $(cat "$OUT/m1")x; plain/wrk $(cat "$OUT/m2")x"
-rm -rf "$OUT"

@@ -17,40 +17,15 @@
 # Traffic goes only to 127.0.0.1 and every run stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS="${1:-3}"
-SECS="${2:-4}"
-BUILD="${VITALS_BUILD:-build/release}"
-VITALS="$BUILD/vitals"
+source bench/lib.sh
+bench_init "$@"
+bench_need wrk "wrk missing: scripts/setup"
 FLOOR="$BUILD/bench/floor_loop"
-[ -x "$VITALS" ] && [ -x "$FLOOR" ] || { echo "build first: scripts/build release" >&2; exit 2; }
-command -v wrk >/dev/null || { echo "wrk missing: scripts/setup" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time missing: scripts/setup" >&2; exit 2; }
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-source scripts/lib/servers.sh
-trap stop_servers EXIT
+[ -x "$FLOOR" ] || { echo "build first: scripts/build release" >&2; exit 2; }
 start_nginx
 URL="$VITALS_TEST_NGINX_URL"
 PORT="${URL##*:}"; PORT="${PORT%/}"
-OUT="$(mktemp -d)"
 echo "nginx at $URL; $ROUNDS rounds x $SECS s; $(nproc) cores; $(uname -r)"
-
-# run NAME CMD...: prints "requests cpu_s maxrss_kb"
-measure() {
-  local name="$1"; shift
-  local log="$OUT/$name.log" tfile="$OUT/$name.time"
-  /usr/bin/time -f "%U %S %M" -o "$tfile" "$@" >"$log" 2>&1
-  local reqs
-  case "$name" in
-    wrk*) reqs=$(awk '/requests in/ {print $1}' "$log") ;;
-    vitals*) reqs=$(awk '/requests [0-9]+ +achieved/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i+1)}' "$log") ;;
-    floor*) reqs=$(sed -n 's/.*requests=\([0-9]*\).*/\1/p' "$log") ;;
-  esac
-  read -r u s m <"$tfile"
-  echo "$reqs $(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u+s}') $m"
-}
-
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 for C in 50 1000; do
   : >"$OUT/ratios-$C"
@@ -87,4 +62,3 @@ grep -E "achieved|late sends|send lag|corrected" "$OUT/open.log"
 sqlite3 "$OUT/v.db" "SELECT printf('open model: asked %.0f req/s, achieved %.1f req/s, send lag p99 %s us', \
   rate_asked, rate_achieved, COALESCE(json_extract(result_json, '\$.timing_us.send_lag.p99'), '-')) \
   FROM runs ORDER BY started_unix_ms DESC, rowid DESC LIMIT 1"
-rm -rf "$OUT"

@@ -13,44 +13,19 @@
 # to 127.0.0.1; every run stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS="${1:-3}"
-SECS="${2:-4}"
-BUILD="${VITALS_BUILD:-build/release}"
-VITALS="$BUILD/vitals"
-[ -x "$VITALS" ] || { echo "build first: scripts/build release" >&2; exit 2; }
-command -v h2load >/dev/null || { echo "h2load missing: scripts/setup (nghttp2-client)" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time missing: scripts/setup" >&2; exit 2; }
-ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
-
-source scripts/lib/servers.sh
-trap stop_servers EXIT
+source bench/lib.sh
+bench_init "$@"
+bench_need h2load "h2load missing: scripts/setup (nghttp2-client)"
 start_nginx_h2
 URL="$VITALS_TEST_NGINX_H2_URL"
 CA="$VITALS_TEST_H2_TLS_DIR/ca.pem"
-OUT="$(mktemp -d)"
 echo "nginx HTTP/2 + TLS at $URL; $ROUNDS rounds x $SECS s; $(nproc) cores; $(uname -r); $(uptime)"
-
-# measure NAME CMD...: prints "requests cpu_s"
-measure() {
-  local name="$1"; shift
-  local log="$OUT/$name.log" tfile="$OUT/$name.time"
-  /usr/bin/time -f "%U %S" -o "$tfile" "$@" >"$log" 2>&1
-  local reqs
-  case "$name" in
-    h2load*) reqs=$(awk '/^requests:/ {print $8}' "$log") ;;  # "requests: N total, N started, N done, N succeeded"
-    vitals*) reqs=$(awk '/requests [0-9]+ +achieved/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i+1)}' "$log") ;;
-  esac
-  read -r u s <"$tfile"
-  echo "$reqs $(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u+s}')"
-}
-
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
 
 label="h2-10x100"
 : >"$OUT/ratios"
 for r in $(seq "$ROUNDS"); do
-  read -r hq hc < <(measure "h2load-$r" h2load -t1 -c10 -m100 -D "$SECS" "$URL")
-  read -r vq vc < <(measure "vitals-$r" "$VITALS" load "$URL" --http2 --cacert "$CA" -t 1 -c 10 \
+  read -r hq hc _ < <(measure "h2load-$r" h2load -t1 -c10 -m100 -D "$SECS" "$URL")
+  read -r vq vc _ < <(measure "vitals-$r" "$VITALS" load "$URL" --http2 --cacert "$CA" -t 1 -c 10 \
                       --streams 100 -d "${SECS}s" -q --no-store)
   awk -v hq="$hq" -v hc="$hc" -v vq="$vq" -v vc="$vc" -v L="$label" -v r="$r" -v S="$SECS" 'BEGIN {
     h = hc*1e6/hq; v = vc*1e6/vq;
@@ -61,4 +36,3 @@ awk '{print $1}' "$OUT/ratios" | median >"$OUT/m1"
 awk '{print $2}' "$OUT/ratios" | median >"$OUT/m2"
 echo "$label medians: vitals/h2load CPU per request $(cat "$OUT/m1")x; req/s vitals/h2load $(cat "$OUT/m2")x"
 grep -h "errors" "$OUT"/vitals-*.log | tail -1 || true
-rm -rf "$OUT"

@@ -10,20 +10,12 @@
 # Traffic goes only to 127.0.0.1; every run stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROUNDS="${1:-3}"
-SECS="${2:-4}"
 DEPTH="${3:-16}"
-BUILD="${VITALS_BUILD:-build/release}"
-VITALS="$BUILD/vitals"
-[ -x "$VITALS" ] || { echo "build first: scripts/build release" >&2; exit 2; }
-command -v wrk >/dev/null || { echo "wrk missing: scripts/setup" >&2; exit 2; }
-[ -x /usr/bin/time ] || { echo "/usr/bin/time missing: scripts/setup" >&2; exit 2; }
-
-source scripts/lib/servers.sh
-trap stop_servers EXIT
+source bench/lib.sh
+bench_init "${1:-}" "${2:-}"
+bench_need wrk "wrk missing: scripts/setup"
 start_nginx
 URL="$VITALS_TEST_NGINX_URL"
-OUT="$(mktemp -d)"
 cat >"$OUT/pipeline.lua" <<LUA
 init = function(args)
   local r = {}
@@ -34,23 +26,10 @@ request = function() return req end
 LUA
 echo "nginx at $URL; $ROUNDS rounds x $SECS s; depth $DEPTH; $(nproc) cores; $(uptime)"
 
-measure() {  # NAME CMD...: prints "requests cpu_s"
-  local name="$1"; shift
-  /usr/bin/time -f "%U %S" -o "$OUT/$name.time" "$@" >"$OUT/$name.log" 2>&1
-  local reqs
-  case "$name" in
-    wrk*) reqs=$(awk '/requests in/ {print $1}' "$OUT/$name.log") ;;
-    vitals*) reqs=$(awk '/requests [0-9]+ +achieved/ {for (i=1;i<=NF;i++) if ($i=="requests") print $(i+1)}' "$OUT/$name.log") ;;
-  esac
-  read -r u s <"$OUT/$name.time"
-  echo "$reqs $(awk -v u="$u" -v s="$s" 'BEGIN{printf "%.3f", u+s}')"
-}
-median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
-
 : >"$OUT/ratios"
 for r in $(seq "$ROUNDS"); do
-  read -r wq wc < <(measure "wrk-$r" wrk -t1 -c50 -d"${SECS}s" -s "$OUT/pipeline.lua" "$URL")
-  read -r vq vc < <(measure "vitals-$r" "$VITALS" load "$URL" -t 1 -c 50 --pipeline "$DEPTH" \
+  read -r wq wc _ < <(measure "wrk-$r" wrk -t1 -c50 -d"${SECS}s" -s "$OUT/pipeline.lua" "$URL")
+  read -r vq vc _ < <(measure "vitals-$r" "$VITALS" load "$URL" -t 1 -c 50 --pipeline "$DEPTH" \
                       -d "${SECS}s" -q --no-store)
   awk -v wq="$wq" -v wc="$wc" -v vq="$vq" -v vc="$vc" -v r="$r" -v S="$SECS" 'BEGIN {
     w = wc*1e6/wq; v = vc*1e6/vq;
@@ -59,4 +38,3 @@ for r in $(seq "$ROUNDS"); do
 done
 echo "medians: vitals/wrk CPU per request $(awk '{print $1}' "$OUT/ratios" | median)x;" \
      "req/s vitals/wrk $(awk '{print $2}' "$OUT/ratios" | median)x"
-rm -rf "$OUT"
