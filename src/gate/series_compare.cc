@@ -6,6 +6,8 @@
 #include <cmath>
 #include <map>
 
+#include "core/series_name.h"
+
 namespace vitals::gate {
 namespace {
 
@@ -27,13 +29,7 @@ std::string Value(double v, const std::string& unit) {
   return fmt::format("{:.3g}", v);
 }
 
-std::string Label(const SeriesChange& c) {
-  if (c.subject.empty() || c.subject == "overall" || c.subject == "process" ||
-      c.subject == "server" || c.subject == "go" || c.subject == "jvm") {
-    return c.name;
-  }
-  return c.name + "{" + c.subject + "}";
-}
+std::string Label(const SeriesChange& c) { return SeriesDisplayName(c.name, c.subject); }
 
 }  // namespace
 

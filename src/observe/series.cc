@@ -4,6 +4,8 @@
 #include <map>
 #include <utility>
 
+#include "core/series_name.h"
+
 namespace vitals {
 
 const std::vector<SeriesInfo>& SeriesCatalog() {
@@ -97,11 +99,7 @@ std::string SeriesLabel(const ServerSeries& s) {
   for (const SeriesInfo& info : SeriesCatalog()) {
     if (s.name == info.name && info.subject[0] != '\0' && s.subject == info.subject) return s.name;
   }
-  if (s.subject.empty() || s.subject == "process" || s.subject == "go" || s.subject == "jvm" ||
-      s.subject == "server") {
-    return s.name;
-  }
-  return s.name + "{" + s.subject + "}";
+  return SeriesDisplayName(s.name, s.subject);
 }
 
 }  // namespace vitals

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cmath>
 
+#include "core/series_name.h"
 #include "report/escape.h"
 #include "report/report_charts.h"
 
@@ -20,13 +21,7 @@ std::string AxisBytes(double v) {
 }
 std::string AxisSecondsValue(double v) { return AxisDurationUs(v * 1e6); }
 
-std::string Label(const StoredSeries& s) {
-  if (s.subject.empty() || s.subject == "overall" || s.subject == "process" || s.subject == "go" ||
-      s.subject == "jvm" || s.subject == "server") {
-    return s.name;
-  }
-  return s.name + "{" + s.subject + "}";
-}
+std::string Label(const StoredSeries& s) { return SeriesDisplayName(s.name, s.subject); }
 
 bool Observed(const ReportFinding& f) { return f.onset_s >= 0; }
 
