@@ -7,6 +7,8 @@
 
 #include <fmt/format.h>
 
+#include "collect/sql_lex.h"
+
 namespace vitals::detail {
 namespace {
 
@@ -14,118 +16,7 @@ bool Has(const std::vector<std::string>& v, std::string_view s) {
   return std::find(v.begin(), v.end(), s) != v.end();
 }
 
-bool IsIdentStart(char c) {
-  return std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-         static_cast<unsigned char>(c) >= 0x80;
-}
-bool IsIdentChar(char c) {
-  return IsIdentStart(c) || std::isdigit(static_cast<unsigned char>(c)) || c == '$';
-}
-
-// Length of a dollar-quote tag ("$$" or "$tag$") starting at s[i], or 0.
-size_t DollarTag(std::string_view s, size_t i) {
-  if (s[i] != '$') return 0;
-  size_t j = i + 1;
-  while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_')) ++j;
-  if (j < s.size() && s[j] == '$' &&
-      !(j > i + 1 && std::isdigit(static_cast<unsigned char>(s[i + 1])))) {
-    return j - i + 1;
-  }
-  return 0;
-}
-
-// End (exclusive) of the string literal whose opening quote is at s[i].
-size_t SkipStringLiteral(std::string_view s, size_t i, bool backslash_escapes) {
-  size_t j = i + 1;
-  while (j < s.size()) {
-    if (backslash_escapes && s[j] == '\\') {
-      j += 2;
-      continue;
-    }
-    if (s[j] == '\'') {
-      if (j + 1 < s.size() && s[j + 1] == '\'') {
-        j += 2;
-        continue;
-      }
-      return j + 1;
-    }
-    ++j;
-  }
-  return s.size();
-}
-
-struct Token {
-  enum Kind { kIdent, kOp, kPunct, kOther } kind;
-  std::string text;  // identifiers lower-cased unless they were "quoted"
-};
-
-std::vector<Token> Tokenize(std::string_view s) {
-  std::vector<Token> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      size_t end = s.find("*/", i + 2);
-      i = end == std::string_view::npos ? s.size() : end + 2;
-    } else if (c == '\'') {
-      i = SkipStringLiteral(s, i, false);
-      out.push_back({Token::kOther, "?"});
-    } else if (size_t tag = DollarTag(s, i); tag > 0) {
-      size_t end = s.find(s.substr(i, tag), i + tag);
-      i = end == std::string_view::npos ? s.size() : end + tag;
-      out.push_back({Token::kOther, "?"});
-    } else if (c == '"') {
-      std::string name;
-      size_t j = i + 1;
-      while (j < s.size()) {
-        if (s[j] == '"') {
-          if (j + 1 < s.size() && s[j + 1] == '"') {
-            name.push_back('"');
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        name.push_back(s[j++]);
-      }
-      i = std::min(j + 1, s.size());
-      out.push_back({Token::kIdent, name});
-    } else if (IsIdentStart(c)) {
-      size_t j = i;
-      while (j < s.size() && IsIdentChar(s[j])) ++j;
-      if ((c == 'e' || c == 'E') && j == i + 1 && j < s.size() && s[j] == '\'') {
-        i = SkipStringLiteral(s, j, true);
-        out.push_back({Token::kOther, "?"});
-        continue;
-      }
-      std::string name(s.substr(i, j - i));
-      for (char& ch : name) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      out.push_back({Token::kIdent, name});
-      i = j;
-    } else if (std::isdigit(static_cast<unsigned char>(c)) || c == '$') {
-      size_t j = i + 1;
-      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '.')) ++j;
-      out.push_back({Token::kOther, std::string(s.substr(i, j - i))});
-      i = j;
-    } else if (std::string_view("+-*/<>=~!@#%^&|`?").find(c) != std::string_view::npos) {
-      size_t j = i;
-      while (j < s.size() &&
-             std::string_view("+-*/<>=~!@#%^&|`?").find(s[j]) != std::string_view::npos) {
-        ++j;
-      }
-      out.push_back({Token::kOp, std::string(s.substr(i, j - i))});
-      i = j;
-    } else {
-      out.push_back({Token::kPunct, std::string(1, c)});
-      ++i;
-    }
-  }
-  return out;
-}
+using Token = SqlToken;
 
 bool IsClauseKeyword(std::string_view w) {
   static const std::set<std::string_view> kWords = {
@@ -141,7 +32,7 @@ bool IsComparison(const Token& t) {
     return t.text == "=" || t.text == "<" || t.text == ">" || t.text == "<=" || t.text == ">=" ||
            t.text == "<>" || t.text == "!=" || t.text == "~~" || t.text == "~~*";
   }
-  if (t.kind == Token::kIdent) {
+  if (t.IsIdent()) {
     return t.text == "in" || t.text == "like" || t.text == "ilike" || t.text == "between" ||
            t.text == "is" || t.text == "not" || t.text == "any";
   }
@@ -158,10 +49,10 @@ struct ColumnRef {
 // Reads a dotted name starting at tokens[i]; returns the parts and moves i.
 std::vector<std::string> DottedName(const std::vector<Token>& t, size_t& i) {
   std::vector<std::string> parts;
-  while (i < t.size() && t[i].kind == Token::kIdent) {
+  while (i < t.size() && t[i].IsIdent()) {
     parts.push_back(t[i].text);
     if (i + 2 < t.size() && t[i + 1].kind == Token::kPunct && t[i + 1].text == "." &&
-        t[i + 2].kind == Token::kIdent) {
+        t[i + 2].IsIdent()) {
       i += 2;
     } else {
       ++i;
@@ -178,31 +69,29 @@ void ParseRefs(const std::vector<Token>& t, std::vector<TableRef>& tables,
   for (size_t i = 0; i < t.size();) {
     const Token& tok = t[i];
     bool table_next = false;
-    if (tok.kind == Token::kIdent &&
-        (tok.text == "from" || tok.text == "join" || tok.text == "update")) {
+    if (tok.IsIdent() && (tok.text == "from" || tok.text == "join" || tok.text == "update")) {
       table_next = true;
       in_from = tok.text == "from";
     } else if (tok.kind == Token::kPunct && tok.text == "," && in_from) {
       table_next = true;
-    } else if (tok.kind == Token::kIdent && (tok.text == "where" || tok.text == "on")) {
+    } else if (tok.IsIdent() && (tok.text == "where" || tok.text == "on")) {
       filtering = true;
       in_from = false;
-    } else if (tok.kind == Token::kIdent && IsClauseKeyword(tok.text)) {
+    } else if (tok.IsIdent() && IsClauseKeyword(tok.text)) {
       in_from = false;
     } else if (tok.kind == Token::kPunct && (tok.text == ")" || tok.text == ";")) {
       in_from = false;
     }
     if (table_next) {
       size_t j = i + 1;
-      if (j < t.size() && t[j].kind == Token::kIdent && t[j].text == "only") ++j;
+      if (j < t.size() && t[j].IsIdent() && t[j].text == "only") ++j;
       std::vector<std::string> parts = DottedName(t, j);
       if (!parts.empty() && !(j < t.size() && t[j].text == "(") && !IsClauseKeyword(parts.back())) {
         TableRef ref;
         ref.name = parts.back();
         if (parts.size() >= 2) ref.schema = parts[parts.size() - 2];
-        if (j < t.size() && t[j].kind == Token::kIdent && t[j].text == "as") ++j;
-        if (j < t.size() && t[j].kind == Token::kIdent && !IsClauseKeyword(t[j].text) &&
-            t[j].text != "only") {
+        if (j < t.size() && t[j].IsIdent() && t[j].text == "as") ++j;
+        if (j < t.size() && t[j].IsIdent() && !IsClauseKeyword(t[j].text) && t[j].text != "only") {
           ref.alias = t[j].text;
           ++j;
         }
@@ -213,7 +102,7 @@ void ParseRefs(const std::vector<Token>& t, std::vector<TableRef>& tables,
       ++i;
       continue;
     }
-    if (filtering && tok.kind == Token::kIdent) {
+    if (filtering && tok.IsIdent()) {
       size_t j = i;
       std::vector<std::string> parts = DottedName(t, j);
       if (j < t.size() && IsComparison(t[j]) && !parts.empty()) {
@@ -291,11 +180,11 @@ std::string MaskSql(std::string_view s, size_t max_chars) {
     if (space && !out.empty()) out.push_back(' ');
     space = false;
     bool escaped = (c == 'e' || c == 'E') && i + 1 < s.size() && s[i + 1] == '\'' &&
-                   (i == 0 || !IsIdentChar(s[i - 1]));
+                   (i == 0 || !SqlIdentChar(s[i - 1]));
     if (c == '\'' || escaped) {
-      i = SkipStringLiteral(s, escaped ? i + 1 : i, escaped);
+      i = SqlLiteralEnd(s, escaped ? i + 1 : i, escaped);
       out += "'?'";
-    } else if (size_t tag = DollarTag(s, i); tag > 0) {
+    } else if (size_t tag = SqlDollarTagLength(s, i); tag > 0) {
       size_t end = s.find(s.substr(i, tag), i + tag);
       i = end == std::string_view::npos ? s.size() : end + tag;
       out += "'?'";
@@ -376,8 +265,8 @@ std::string SuggestIndexName(std::string_view table, const std::vector<std::stri
   std::string name = "idx_" + std::string(table);
   for (const auto& c : columns) name += "_" + c;
   for (char& c : name) {
-    c = IsIdentChar(c) && c != '$' ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
-                                   : '_';
+    c = SqlIdentChar(c) && c != '$' ? static_cast<char>(std::tolower(static_cast<unsigned char>(c)))
+                                    : '_';
   }
   if (name.size() > 63) {
     size_t cut = 63;
@@ -398,7 +287,7 @@ std::map<std::string, std::vector<std::string>> InferFilterColumns(
   for (const QueryText& q : queries) {
     std::vector<TableRef> tables;
     std::vector<ColumnRef> filters;
-    ParseRefs(Tokenize(q.text), tables, filters);
+    ParseRefs(LexSql(q.text), tables, filters);
     if (tables.empty() || filters.empty()) continue;
     // Resolve each table reference to catalog keys.
     std::vector<std::pair<const TableRef*, std::string>> resolved;

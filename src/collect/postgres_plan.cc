@@ -8,83 +8,14 @@
 #include <nlohmann/json.hpp>
 
 #include "collect/postgres_logic.h"
+#include "collect/sql_lex.h"
 
 namespace vitals::detail {
 namespace {
 
 using nlohmann::json;
 
-// ---- a small SQL tokenizer: words, $n, punctuation; literals and comments skipped.
-struct Token {
-  enum Kind { kWord, kParam, kPunct, kQuotedIdent } kind;
-  std::string text;  // lower-cased for words
-};
-
-std::vector<Token> Tokenize(std::string_view s) {
-  std::vector<Token> out;
-  size_t i = 0;
-  while (i < s.size()) {
-    char c = s[i];
-    if (std::isspace(static_cast<unsigned char>(c))) {
-      ++i;
-    } else if (c == '-' && i + 1 < s.size() && s[i + 1] == '-') {
-      while (i < s.size() && s[i] != '\n') ++i;
-    } else if (c == '/' && i + 1 < s.size() && s[i + 1] == '*') {
-      size_t end = s.find("*/", i + 2);
-      i = end == std::string_view::npos ? s.size() : end + 2;
-    } else if (c == '\'') {
-      for (++i; i < s.size(); ++i) {
-        if (s[i] == '\'' && i + 1 < s.size() && s[i + 1] == '\'') {
-          ++i;
-        } else if (s[i] == '\'') {
-          ++i;
-          break;
-        }
-      }
-      out.push_back({Token::kPunct, "'"});  // a literal: a value, never a keyword
-    } else if (c == '"') {
-      size_t end = s.find('"', i + 1);
-      if (end == std::string_view::npos) end = s.size();
-      out.push_back({Token::kQuotedIdent, std::string(s.substr(i + 1, end - i - 1))});
-      i = end + 1;
-    } else if (c == '$' && i + 1 < s.size() && std::isdigit(static_cast<unsigned char>(s[i + 1]))) {
-      size_t j = i + 1;
-      while (j < s.size() && std::isdigit(static_cast<unsigned char>(s[j]))) ++j;
-      out.push_back({Token::kParam, std::string(s.substr(i + 1, j - i - 1))});
-      i = j;
-    } else if (c == '$') {
-      // A dollar-quoted string: $tag$ ... $tag$.
-      size_t tag_end = s.find('$', i + 1);
-      if (tag_end == std::string_view::npos) {
-        out.push_back({Token::kPunct, "$"});
-        ++i;
-        continue;
-      }
-      std::string_view tag = s.substr(i, tag_end - i + 1);
-      size_t end = s.find(tag, tag_end + 1);
-      i = end == std::string_view::npos ? s.size() : end + tag.size();
-      out.push_back({Token::kPunct, "'"});
-    } else if (std::isalpha(static_cast<unsigned char>(c)) || c == '_' ||
-               static_cast<unsigned char>(c) >= 0x80) {
-      size_t j = i;
-      while (j < s.size() && (std::isalnum(static_cast<unsigned char>(s[j])) || s[j] == '_' ||
-                              s[j] == '$' || static_cast<unsigned char>(s[j]) >= 0x80)) {
-        ++j;
-      }
-      std::string w(s.substr(i, j - i));
-      for (char& ch : w) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-      out.push_back({Token::kWord, std::move(w)});
-      i = j;
-    } else if (std::isdigit(static_cast<unsigned char>(c))) {
-      while (i < s.size() && (std::isalnum(static_cast<unsigned char>(s[i])) || s[i] == '.')) ++i;
-      out.push_back({Token::kPunct, "0"});
-    } else {
-      out.push_back({Token::kPunct, std::string(1, c)});
-      ++i;
-    }
-  }
-  return out;
-}
+using Token = SqlToken;
 
 std::string FirstKeyword(const std::vector<Token>& t) {
   for (const Token& tok : t) {
@@ -221,12 +152,12 @@ std::string Cut(std::string s, size_t n) {
 bool IsExplainable(std::string_view sql) {
   static const std::set<std::string> k = {"select", "with",   "insert", "update",
                                           "delete", "values", "table"};
-  return k.count(FirstKeyword(Tokenize(sql))) > 0;
+  return k.count(FirstKeyword(LexSql(sql))) > 0;
 }
 
 int CountParams(std::string_view sql) {
   int n = 0;
-  for (const Token& t : Tokenize(sql)) {
+  for (const Token& t : LexSql(sql)) {
     if (t.kind == Token::kParam && t.text.size() < 6) n = std::max(n, std::stoi(t.text));
   }
   return n;
@@ -237,7 +168,7 @@ bool IsSafeToAnalyze(std::string_view sql, std::string* why) {
     if (why != nullptr) *why = std::move(reason);
     return false;
   };
-  std::vector<Token> t = Tokenize(sql);
+  std::vector<Token> t = LexSql(sql);
   std::string first = FirstKeyword(t);
   if (first != "select" && first != "with") return say("not a SELECT");
   for (size_t i = 0; i < t.size(); ++i) {
