@@ -53,7 +53,10 @@ std::vector<Chart> SystemUnderTestCharts(const ReportData& d) {
                  : s.unit == "bytes" ? AxisBytes
                  : s.unit == "s"     ? AxisSecondsValue
                                      : nullptr;
-    if (s.unit == "ratio") c.y.include_max = 1;
+    if (s.unit == "ratio") {
+      c.y.include_max = 1;
+      c.y.max_is_ceiling = true;
+    }
     for (const PhaseSpan& p : d.phase_spans) {
       if (!p.name.empty()) c.bands.push_back({p.start_s, p.end_s, p.name});
     }

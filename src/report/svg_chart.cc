@@ -37,6 +37,8 @@ std::string Label(const ChartAxis& axis, double v) {
 Scale MakeScale(const ChartAxis& axis, double lo, double hi, bool round_to_ticks) {
   Scale s;
   s.log = axis.log;
+  const bool ceiling = axis.has_include && axis.max_is_ceiling && !axis.log &&
+                       hi <= axis.include_max && axis.include_max > std::min(lo, axis.include_min);
   if (axis.has_include) {
     lo = std::min(lo, axis.include_min);
     hi = std::max(hi, axis.include_max);
@@ -56,7 +58,8 @@ Scale MakeScale(const ChartAxis& axis, double lo, double hi, bool round_to_ticks
     if (hi <= lo) hi = lo * 10;
   } else {
     if (hi <= lo) hi = lo + (lo == 0 ? 1 : std::abs(lo) * 0.1);
-    if (round_to_ticks) {
+    // A ceiling is the top as it is (its ticks still come from NiceTicks).
+    if (round_to_ticks && !ceiling) {
       // Headroom, so a series at its maximum is not drawn on the frame.
       hi += (hi - lo) * 0.04;
       const std::vector<double> t = NiceTicks(lo, hi, 5);

@@ -64,6 +64,9 @@ struct ChartAxis {
   // linear y axis, or the whole planned run on the time axis).
   double include_min = 0, include_max = 0;
   bool has_include = false;
+  // With has_include: include_max is also the ceiling when no point is above it (a ratio's
+  // axis ends at 100 %, not at the next round tick past it).
+  bool max_is_ceiling = false;
 };
 
 struct Chart {

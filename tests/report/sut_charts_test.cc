@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "report/svg_chart.h"
+
 namespace vitals {
 namespace {
 
@@ -45,6 +47,14 @@ TEST(SystemUnderTest, ChartPerSeriesWithPhasesAndTheFindingAsASpan) {
   EXPECT_DOUBLE_EQ(c.bands[2].x0, 21);
   EXPECT_DOUBLE_EQ(c.bands[2].x1, 29);
   EXPECT_EQ(c.series[0].points.size(), 30u);
+}
+
+// A ratio's axis ends at 100 %: before, the headroom rounded it up to a 150 % tick.
+TEST(SystemUnderTest, RatioAxisEndsAtOneHundredPercent) {
+  const std::string svg = RenderSvgChart(SystemUnderTestCharts(Observed())[0]);
+  EXPECT_NE(svg.find(">100%<"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find(">150%<"), std::string::npos) << svg;
+  EXPECT_EQ(svg.find(">120%<"), std::string::npos) << svg;
 }
 
 TEST(SystemUnderTest, HtmlAndMarkdownListOnlyObservedFindings) {
