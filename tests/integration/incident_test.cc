@@ -17,7 +17,9 @@
 
 #include "integration/child_process.h"
 #include "integration/headless_chromium.h"
+#include "integration/proc.h"
 #include "integration/require_server.h"
+#include "integration/temp_dir.h"
 #include "report/report_test_util.h"
 
 namespace vitals {
@@ -27,6 +29,7 @@ namespace fs = std::filesystem;
 using testing::Child;
 using ::testing::HasSubstr;
 using testing::RunVitals;
+using testing::Slurp;
 
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -34,33 +37,9 @@ int64_t NowMs() {
       .count();
 }
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-class IncidentCli : public ::testing::Test {
+class IncidentCli : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vitals-incident-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-    fs::create_directories(dir_);
-    store_ = (dir_ / "v.db").string();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
-  std::string store_;
+  IncidentCli() : TempDirTest("incident") {}
 };
 
 TEST_F(IncidentCli, SlowAndFailingWindowBecomesAP2RecordWithCauses) {

@@ -19,6 +19,8 @@
 
 #include "core/hdr_log.h"
 #include "integration/child_process.h"
+#include "integration/proc.h"
+#include "integration/temp_dir.h"
 #include "store/store.h"
 
 namespace vitals {
@@ -28,18 +30,11 @@ namespace fs = std::filesystem;
 using testing::Child;
 using ::testing::HasSubstr;
 using testing::RunVitals;
+using testing::Slurp;
 
-class LoadStoreTest : public ::testing::Test {
+class LoadStoreTest : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vitals-load-store-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-    store_ = (dir_ / "v.db").string();
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  LoadStoreTest() : TempDirTest("load-store") {}
 
   // Starts `vitals target` with `args`; returns its URL.
   std::string StartTarget(std::vector<std::string> args) {
@@ -51,23 +46,12 @@ class LoadStoreTest : public ::testing::Test {
     return "http://127.0.0.1:" + std::to_string(port) + "/";
   }
 
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
-
-  static std::string Slurp(const std::string& path) {
-    std::ifstream in(path);
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
-  }
-
   static nlohmann::json ReadJson(const std::string& path) {
     auto j = nlohmann::json::parse(Slurp(path), nullptr, false);
     EXPECT_FALSE(j.is_discarded()) << path;
     return j;
   }
 
-  fs::path dir_;
-  std::string store_;
   std::vector<std::unique_ptr<Child>> targets_;
 };
 

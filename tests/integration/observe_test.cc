@@ -22,52 +22,24 @@
 #include <fmt/format.h>
 
 #include "integration/child_process.h"
+#include "integration/proc.h"
 #include "integration/require_server.h"
+#include "integration/temp_dir.h"
 
 namespace vitals {
 namespace {
 
 namespace fs = std::filesystem;
 using testing::Child;
+using testing::FreeLoopbackPort;
 using ::testing::HasSubstr;
 using testing::RunVitals;
+using testing::Slurp;
 using json = nlohmann::json;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-int FreeLoopbackPort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof a;
-  bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  close(fd);
-  return ntohs(a.sin_port);
-}
-
-class ObserveCli : public ::testing::Test {
+class ObserveCli : public testing::TempDirTest {
  protected:
-  void SetUp() override {
-    dir_ = fs::temp_directory_path() /
-           ("vitals-observe-" + std::to_string(getpid()) + "-" +
-            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-    fs::create_directories(dir_);
-    store_ = (dir_ / "v.db").string();
-  }
-  void TearDown() override {
-    std::error_code ec;
-    fs::remove_all(dir_, ec);
-  }
-  std::string Path(const std::string& name) const { return (dir_ / name).string(); }
+  ObserveCli() : TempDirTest("observe") {}
 
   // The observed findings of a --json result with this id.
   static std::vector<json> FindingsWithId(const json& result, const std::string& id) {
@@ -77,9 +49,6 @@ class ObserveCli : public ::testing::Test {
     }
     return out;
   }
-
-  fs::path dir_;
-  std::string store_;
 };
 
 // A component that cannot be reached is reported and the run goes on, on time.
