@@ -16,8 +16,10 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/duet.h"
+#include "cli/load_hooks.h"
 #include "cli/load_metrics.h"
 #include "cli/load_observe.h"
+#include "cli/load_segment.h"
 #include "cli/load_watch.h"
 #include "cli/metrics_listener.h"
 #include "cli/progress_line.h"
@@ -113,6 +115,13 @@ sends its backlog at once and counts it as late sends.  Merge the segments' --js
 with `vitals merge`; the whole run's thresholds are evaluated there.
   vitals load http://10.0.0.5:8080/ --rate 4000 -d 1m --segment 1/4 \
               --start-at 2026-12-06T05:00:00Z --json seg1.json
+With a coordinator (`vitals coordinate ... --segments N --listen ADDR`), a segment needs no
+plan of its own: it joins, gets the plan and the start time, streams its intervals and
+stops when the coordinator says so (abort_on_fail on the merged run) or when the
+coordinator goes silent for 5 s (exit 1).  It keeps trying to reach the coordinator for
+--coordinator-timeout (default 30s), then exits 1.  The token (VITALS_COORDINATOR_TOKEN or
+--token-file) is never sent: the segment answers a challenge with an HMAC of it.
+  vitals load --coordinator 10.0.0.9:7070 --segment-index $JOB_COMPLETION_INDEX --segments 4
 
 Exit codes: 0 ok, 1 runtime failure (including no request succeeding), 2 usage error,
 99 a threshold failed, 130 interrupted (Ctrl-C / SIGTERM; the run is stored as interrupted).
@@ -168,7 +177,9 @@ void ApplyScenario(const Scenario& sc, LoadOptions* o) {
 
 }  // namespace
 
-int RunLoad(int argc, char** argv) {
+namespace {
+
+int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   CLI::App app{
       "Generate HTTP load against URL (or run a scenario file), record every latency, check "
       "thresholds, store the run, print a summary.",
@@ -187,8 +198,8 @@ int RunLoad(int argc, char** argv) {
   std::vector<std::string> resolve;
   bool insecure = false, no_tls_resume = false;
   app.add_option("target", target,
-                 "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md)")
-      ->required();
+                 "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md); "
+                 "optional with --coordinator (the coordinator sends the plan)");
   app.add_option("-t,--threads", threads, "worker threads, one event loop each")
       ->capture_default_str();
   app.add_option("-c,--connections", connections,
@@ -290,9 +301,50 @@ int RunLoad(int argc, char** argv) {
                  "the run's time zero: RFC 3339 (2026-12-06T05:00:00Z) or Unix seconds; "
                  "segments started separately share it")
       ->type_name("TIME");
+  SegmentJoin join;
+  app.add_option("--coordinator", join.coordinator,
+                 "join `vitals coordinate` at HOST:PORT as the segment given by --segment I/N or "
+                 "--segment-index I --segments N: the coordinator sends the plan and the start "
+                 "time (docs/distributed.md)")
+      ->type_name("HOST:PORT");
+  app.add_option("--coordinator-timeout", join.timeout,
+                 "--coordinator: how long to keep trying to reach the coordinator")
+      ->capture_default_str()
+      ->type_name("DURATION");
+  app.add_option("--token-file", join.token_file,
+                 "--coordinator: the shared token (default: $VITALS_COORDINATOR_TOKEN)")
+      ->type_name("FILE");
   if (int rc = ParseOrExit(app, argc, argv); rc >= 0) return rc;
 
-  const std::string cmd = "vitals load";
+  const std::string cmd = hooks ? hooks->command : "vitals load";
+  if (!join.coordinator.empty() && !hooks) {
+    // A coordinated segment: only where to join, which segment, and this machine's own
+    // settings; the plan comes from the coordinator.
+    for (const CLI::Option* opt : app.get_options()) {
+      if (opt->count() == 0) continue;
+      const std::string name = opt->get_name();
+      if (!IsSegmentOwnFlag(name)) {
+        return ReportError(cmd, Status::InvalidArgument(fmt::format(
+                                    "{} with --coordinator: the plan (rate, stages, thresholds, "
+                                    "...) comes from the coordinator; pass it to vitals "
+                                    "coordinate instead",
+                                    name)));
+      }
+    }
+    join.target = target;
+    join.threads = app.count("--threads") ? threads : 0;
+    join.quiet = quiet;
+    join.json_out = json_out;
+    join.segment_flag = segment_flag;
+    join.segment_index = app.count("--segment-index") ? segment_index : -1;
+    join.segment_count = app.count("--segments") ? segment_count : 0;
+    return RunCoordinatedSegment(join);
+  }
+  if (target.empty()) {
+    return ReportError(cmd, Status::InvalidArgument(
+                                "no target: give a URL (http://host:port/path) or a scenario file "
+                                "(see vitals load --help)"));
+  }
   LoadOptions o;
   o.threads = threads;
   if (!segment_flag.empty() && (app.count("--segment-index") || app.count("--segments"))) {
@@ -426,6 +478,10 @@ int RunLoad(int argc, char** argv) {
     }
     o.thresholds.push_back(std::move(t).value());
   }
+  if (hooks && hooks->on_start) {
+    // The coordinator judges abort_on_fail on the merged series (load_hooks.h).
+    for (Threshold& t : o.thresholds) t.abort_on_fail = false;
+  }
   bool wants_alerts = false;
   for (const auto& t : o.thresholds) wants_alerts |= t.metric == ThresholdMetric::kAlertsFiring;
   if (wants_alerts && watch_opts.rule_files.empty()) {
@@ -459,6 +515,7 @@ int RunLoad(int argc, char** argv) {
   if (Status st = EnsureFileLimit(uint64_t(std::max(o.connections, o.max_connections))); !st.ok()) {
     return ReportError(cmd, st);
   }
+  if (hooks && hooks->on_plan) return hooks->on_plan(o, target, scenario_name);
   RunOutputsOptions oo;
   oo.store_path = no_store ? "" : ResolveStorePath(store_flag);
   oo.csv_path = csv_out;
@@ -548,10 +605,20 @@ int RunLoad(int argc, char** argv) {
       std::fprintf(stderr, "vitals load: observing %s\n", observation->Describe().c_str());
     }
   }
+  if (hooks && hooks->on_interval) {
+    auto sink = o.on_interval;
+    o.on_interval = [hooks, sink](const std::vector<IntervalSample>& s) {
+      Status st = sink ? sink(s) : Status::Ok();
+      Status sent = hooks->on_interval(s);
+      return st.ok() ? sent : st;
+    };
+  }
+  if (hooks && hooks->on_start) hooks->on_start(&g_stop);
   ProgressLine progress(stderr, quiet);
   auto result = RunLoad(o, &g_stop, [&](const Progress& p) {
     progress.Update(p);
     metrics.ObserveProgress(p);
+    if (hooks && hooks->on_progress) hooks->on_progress(p);
   });
   progress.Done();
   if (!result.ok()) {
@@ -617,13 +684,27 @@ int RunLoad(int argc, char** argv) {
     Status st = WriteTextFile(junit_out, ThresholdsJUnitXml(verdicts, info));
     if (!st.ok()) return ReportError(cmd, st);
   }
+  int code = kExitOk;
   if (!result->failure.empty()) {
     std::fprintf(stderr, "vitals load: error: %s\n", result->failure.c_str());
-    return kExitFailure;
+    code = kExitFailure;
+  } else if (result->stopped_by_caller) {
+    code = kExitInterrupted;
+  } else if (!verdicts.empty() && !AllPassed(verdicts)) {
+    code = kExitThresholds;
   }
-  if (result->stopped_by_caller) return kExitInterrupted;
-  if (!verdicts.empty() && !AllPassed(verdicts)) return kExitThresholds;
-  return kExitOk;
+  return hooks && hooks->on_result ? hooks->on_result(*result, code) : code;
+}
+
+}  // namespace
+
+int RunLoad(int argc, char** argv) { return RunLoadImpl(argc, argv, nullptr); }
+
+int RunLoadWithHooks(std::vector<std::string> args, LoadHooks* hooks) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return RunLoadImpl(int(args.size()), argv.data(), hooks);
 }
 
 }  // namespace vitals::cli
