@@ -1,10 +1,7 @@
 // vitals k8s render SCENARIO --segments N --image IMAGE: the manifests of a coordinated run
 // on Kubernetes (cli/k8s_render.h).
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <cstdio>
-#include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -93,10 +90,11 @@ int RunK8s(int argc, char** argv) {
     }
     return kExitOk;
   }
-  if (mkdir(out.c_str(), 0755) != 0 && errno != EEXIST) {
-    return ReportError(
-        cmd, Status::InvalidArgument(fmt::format("--out {}: cannot create the directory ({})", out,
-                                                 std::strerror(errno))));
+  std::error_code ec;
+  std::filesystem::create_directories(out, ec);
+  if (ec) {
+    return ReportError(cmd, Status::InvalidArgument(fmt::format(
+                                "--out {}: cannot create the directory ({})", out, ec.message())));
   }
   for (const auto& [file, yaml] : *files) {
     if (Status st = WriteTextFile(out + "/" + file, yaml); !st.ok()) return ReportError(cmd, st);
