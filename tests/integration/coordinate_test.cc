@@ -250,6 +250,25 @@ TEST(Coordinate, LostSegmentMakesAPartialRun) {
   std::remove(store.c_str());
 }
 
+// --on-segment-loss abort: losing segment 2/2 stops segment 1/2 too; the run is partial.
+TEST(Coordinate, SegmentLossAbortStopsTheOthers) {
+  Child target({"target", "--listen", "127.0.0.1:0", "--latency", "0"});
+  const int port = target.ReadyPort();
+  ASSERT_GT(port, 0);
+  Coordinator coord({"http://127.0.0.1:" + std::to_string(port) + "/", "--rate", "100",
+                     "--duration", "30s", "--segments", "2", "--on-segment-loss", "abort",
+                     "--no-store"});
+  ASSERT_GT(coord.port, 0);
+  auto one = Segment(coord.addr(), 1, 2, {});
+  auto two = Segment(coord.addr(), 2, 2, {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  two->Signal(SIGKILL);
+  EXPECT_EQ(one->Wait(20000), 0);
+  EXPECT_THAT(one->Stderr(), HasSubstr("segment 2/2 was lost (--on-segment-loss abort)"));
+  EXPECT_EQ(coord.child->Wait(20000), 1);
+  EXPECT_THAT(coord.child->Stdout(), HasSubstr("PARTIAL: segment 2/2 lost"));
+}
+
 // A wrong token and another plan are refused (exit 2, the reason on both sides, the token
 // never printed); segment 2/2 never joins: after --join-timeout the coordinator exits 1
 // naming it, the joined segment is told to stop, and the target never saw a connection.
