@@ -256,8 +256,9 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   }
   if (target.empty()) {
     return ReportError(cmd, Status::InvalidArgument(
-                                "no target: give a URL (http://host:port/path) or a scenario file "
-                                "(see vitals load --help)"));
+                                "target is required: a URL (http://host:port/path) or a scenario "
+                                "file, or --coordinator HOST:PORT to get the plan from vitals "
+                                "coordinate (see vitals load --help)"));
   }
   LoadOptions o;
   o.threads = threads;
