@@ -109,16 +109,18 @@ struct SilentListener {
   }
 };
 
-// Four segments of 400 req/s for 4 s through a coordinator: exactly the plan's 1600
-// requests, every 1 s interval holds the plan's 400 (within 1), the merged histogram is the
-// sum of the segments' own (count, p50, p99, max identical), one stored run lists the four
-// segments, and a p99 threshold the merged run breaches exits 99.
+// Four segments of 100 req/s for 4 s through a coordinator: exactly the plan's 400 requests,
+// every 1 s interval holds the plan's 100 (within 1: an answer may land just past a
+// boundary; the next request is 10 ms behind it) and exactly the sum of the segments' own
+// intervals, the merged histogram is the sum of the segments' (count, p50, p99, max
+// identical), one stored run lists the four segments, and a p99 threshold the merged run
+// breaches (every answer takes at least the target's 1 ms) exits 99.
 TEST(Coordinate, FourSegmentsMergeExactly) {
-  Child target({"target", "--listen", "127.0.0.1:0", "--latency", "2ms"});
+  Child target({"target", "--listen", "127.0.0.1:0", "--latency", "1ms"});
   const int port = target.ReadyPort();
   ASSERT_GT(port, 0);
   const std::string merged = TempPath("exact.json"), store = TempPath("exact.db");
-  Coordinator coord({"http://127.0.0.1:" + std::to_string(port) + "/", "--rate", "400",
+  Coordinator coord({"http://127.0.0.1:" + std::to_string(port) + "/", "--rate", "100",
                      "--duration", "4s", "--max-connections", "50", "--threshold", "p(99)<1ms",
                      "--segments", "4", "--json", merged, "--store", store});
   ASSERT_GT(coord.port, 0);
@@ -137,7 +139,7 @@ TEST(Coordinate, FourSegmentsMergeExactly) {
 
   auto j = ReadJson(merged);
   ASSERT_TRUE(j.is_object());
-  EXPECT_EQ(j["requests"].get<uint64_t>(), 1600u);
+  EXPECT_EQ(j["requests"].get<uint64_t>(), 400u);
   EXPECT_EQ(j["dropped"].get<uint64_t>(), 0u);
   std::map<double, uint64_t> per_slot;
   for (const auto& x : j["intervals"]) {
@@ -145,19 +147,26 @@ TEST(Coordinate, FourSegmentsMergeExactly) {
   }
   ASSERT_EQ(per_slot.size(), 4u);
   for (const auto& [start, n] : per_slot) {
-    EXPECT_NEAR(double(n), 400.0, 1.0) << "slot at " << start << " s";
+    EXPECT_NEAR(double(n), 100.0, 1.0) << "slot at " << start << " s";
   }
   Histogram sum;
+  std::map<double, uint64_t> seg_slots;
   for (const std::string& p : seg_json) {
     auto s = ReadJson(p);
     ASSERT_TRUE(s.is_object()) << p;
-    EXPECT_EQ(s["requests"].get<uint64_t>(), 400u);
+    EXPECT_EQ(s["requests"].get<uint64_t>(), 100u);
+    for (const auto& x : s["intervals"]) {
+      if (x["request"] == "") {
+        seg_slots[x["start_s"].get<double>()] += x["requests"].get<uint64_t>();
+      }
+    }
     auto h = DecodeCompressedV2(s["hdr"]["latency_us"].get<std::string>());
     ASSERT_TRUE(h.ok()) << h.status().message();
     ASSERT_TRUE(AddInto(&sum, *h).ok());
   }
+  EXPECT_EQ(seg_slots, per_slot) << "the merged series is the sum of the segments'";
   const LatencySummary want = LatencySummary::From(sum);
-  EXPECT_EQ(want.count, 1600u);
+  EXPECT_EQ(want.count, 400u);
   EXPECT_DOUBLE_EQ(j["latency_us"]["p50"].get<double>(), want.p50);
   EXPECT_DOUBLE_EQ(j["latency_us"]["p99"].get<double>(), want.p99);
   EXPECT_DOUBLE_EQ(j["latency_us"]["max"].get<double>(), want.max);
@@ -294,6 +303,16 @@ TEST(Coordinate, RefusalsAndAMissingSegmentStartNothing) {
                       &out, &err, 20000),
             2);
   EXPECT_THAT(err, HasSubstr("another plan"));
+  const std::string other = TempPath("other.yaml");
+  WriteFile(other, "name: other\nbase_url: " + url +
+                       "\nrequests:\n  - {name: home, method: GET, path: /}\n"
+                       "phases:\n  - {name: p, duration: 2s, model: open, rate: 100}\n");
+  EXPECT_EQ(RunVitals({"load", other, "--coordinator", coord.addr(), "--segment", "1/2",
+                       "--token-file", good},
+                      &out, &err, 20000),
+            2);
+  EXPECT_THAT(err, HasSubstr("another plan"));
+  std::remove(other.c_str());
   EXPECT_EQ(
       RunVitals({"load", "--coordinator", coord.addr(), "--segment", "2/3", "--token-file", good},
                 &out, &err, 20000),
