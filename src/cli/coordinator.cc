@@ -243,8 +243,10 @@ class Session {
     out_.start_unix_ms = WallClockMs() + cfg_.start_delay_ms;
     nlohmann::json plan = cfg_.plan;
     plan["start_unix_ms"] = out_.start_unix_ms;
-    std::fprintf(stderr, "vitals coordinate: all %d segments joined; the run starts in %.1f s\n",
-                 cfg_.segments, double(cfg_.start_delay_ms) / 1000);
+    // On stdout, with the listening line: the run's record (and a sync point for scripts).
+    std::printf("vitals coordinate: all %d segments joined; the run starts in %.1f s\n",
+                cfg_.segments, double(cfg_.start_delay_ms) / 1000);
+    std::fflush(stdout);
     for (int i = 0; i < cfg_.segments; ++i) {
       Peer& p = *joined_[size_t(i)];
       p.last_heard_ms = NowMs();

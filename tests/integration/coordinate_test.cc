@@ -69,6 +69,13 @@ struct Coordinator {
     if (std::regex_match(line, m, kLine)) port = std::stoi(m[1]);
   }
   std::string addr() const { return "127.0.0.1:" + std::to_string(port); }
+  // Waits for "all N segments joined; the run starts in 2.0 s" (stdout), then `then_ms`.
+  bool WaitStarted(int then_ms) {
+    const std::string line = child->ReadLine(30000);
+    if (line.find("segments joined; the run starts in") == std::string::npos) return false;
+    std::this_thread::sleep_for(std::chrono::milliseconds(then_ms));
+    return true;
+  }
 };
 
 std::unique_ptr<Child> Segment(const std::string& addr, int number, int count,
@@ -234,8 +241,8 @@ TEST(Coordinate, LostSegmentMakesAPartialRun) {
   ASSERT_GT(coord.port, 0);
   auto one = Segment(coord.addr(), 1, 2, {});
   auto two = Segment(coord.addr(), 2, 2, {});
-  // Both join at once; the run starts 2 s later and lasts 4 s: kill at about half time.
-  std::this_thread::sleep_for(std::chrono::milliseconds(4000));
+  // The run starts 2 s after the joins and lasts 4 s: kill at about half time.
+  ASSERT_TRUE(coord.WaitStarted(4000));
   two->Signal(SIGKILL);
   EXPECT_EQ(one->Wait(60000), 0) << one->Stderr();
   EXPECT_EQ(coord.child->Wait(60000), 1);
@@ -246,7 +253,8 @@ TEST(Coordinate, LostSegmentMakesAPartialRun) {
   EXPECT_EQ(j["partial"]["missing_segments"], nlohmann::json::array({2}));
   EXPECT_DOUBLE_EQ(j["partial"]["missing_share"].get<double>(), 0.5);
   ASSERT_EQ(j["partial"]["lost"].size(), 1u);
-  EXPECT_GE(j["partial"]["lost"][0]["lost_at_s"].get<double>(), 0.0);
+  // Killed 2 s into the run (4 s after the joins were announced, 2 s before the start).
+  EXPECT_GT(j["partial"]["lost"][0]["lost_at_s"].get<double>(), 1.0);
   EXPECT_EQ(j["requests"].get<uint64_t>(), 400u) << "segment 1/2 ran its whole share";
   EXPECT_EQ(j["status"], "interrupted");
   std::string shown, err;
@@ -270,7 +278,7 @@ TEST(Coordinate, SegmentLossAbortStopsTheOthers) {
   ASSERT_GT(coord.port, 0);
   auto one = Segment(coord.addr(), 1, 2, {});
   auto two = Segment(coord.addr(), 2, 2, {});
-  std::this_thread::sleep_for(std::chrono::milliseconds(3500));
+  ASSERT_TRUE(coord.WaitStarted(3000));
   two->Signal(SIGKILL);
   EXPECT_EQ(one->Wait(20000), 0);
   EXPECT_THAT(one->Stderr(), HasSubstr("segment 2/2 was lost (--on-segment-loss abort)"));
@@ -365,7 +373,7 @@ TEST(Coordinate, SegmentsStopWhenTheCoordinatorDies) {
   ASSERT_GT(coord.port, 0);
   auto one = Segment(coord.addr(), 1, 2, {});
   auto two = Segment(coord.addr(), 2, 2, {});
-  std::this_thread::sleep_for(std::chrono::milliseconds(3000));
+  ASSERT_TRUE(coord.WaitStarted(3000));
   coord.child->Signal(SIGKILL);
   const auto t0 = std::chrono::steady_clock::now();
   EXPECT_EQ(one->Wait(20000), 1);
