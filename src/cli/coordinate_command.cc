@@ -148,6 +148,20 @@ double PlannedSeconds(const LoadOptions& o) {
 
 std::string Label(int i, int n) { return fmt::format("{}/{}", i + 1, n); }
 
+// Each segment's share of the plan: 1/N of an open schedule (requests k mod N), or of a
+// closed plan its share of the connections (3, 3, 2, 2 of 10 over 4: load/segment.h).
+std::vector<double> Shares(const LoadOptions& o, int n) {
+  bool any_open = o.model == LoadModel::kOpen;
+  for (const Stage& s : o.stages) any_open |= s.model && *s.model == LoadModel::kOpen;
+  std::vector<double> shares(size_t(n), 1.0 / n);
+  if (!any_open && o.connections > 0) {
+    for (int i = 0; i < n; ++i) {
+      shares[size_t(i)] = double(SplitShare(o.connections, i, n)) / o.connections;
+    }
+  }
+  return shares;
+}
+
 }  // namespace
 
 int RunCoordinate(int argc, char** argv) {
@@ -253,6 +267,7 @@ int RunCoordinate(int argc, char** argv) {
   cfg.join_timeout_ms = *jt / 1'000'000;
   cfg.abort_on_loss = on_loss == "abort";
   cfg.planned_s = PlannedSeconds(plan.options);
+  cfg.shares = Shares(plan.options, segments);
 
   auto listener = FrameListener::Listen(*hp);
   if (!listener.ok()) return ReportError(kCmd, listener.status());
@@ -292,6 +307,8 @@ int RunCoordinate(int argc, char** argv) {
     if (s.lost) lost.push_back(s.index);
   }
   mo.allow_missing = !lost.empty();
+  double lost_share = 0;
+  for (int i : lost) lost_share += cfg.shares[size_t(i)];
   std::vector<int> missing;
   auto merged = MergeSegments(results, mo, &missing);
   if (!merged.ok()) return ReportError(kCmd, merged.status());
@@ -348,7 +365,7 @@ int RunCoordinate(int argc, char** argv) {
     std::string names;
     for (int i : lost) names += (names.empty() ? "" : ", ") + Label(i, segments);
     std::printf("\nPARTIAL: segment%s %s lost, %.1f %% of the plan's load not in this run\n",
-                lost.size() > 1 ? "s" : "", names.c_str(), 100.0 * double(lost.size()) / segments);
+                lost.size() > 1 ? "s" : "", names.c_str(), 100.0 * lost_share);
   }
   if (!r.aborted_by.empty()) {
     std::printf("\nAborted early by an abort_on_fail threshold on the merged run: %s\n",
@@ -395,9 +412,10 @@ int RunCoordinate(int argc, char** argv) {
                            {"host", s.host},
                            {"lost_at_s", s.lost_at_s},
                            {"reason", s.lost_reason},
-                           {"share", 1.0 / segments}});
+                           {"share", cfg.shares[size_t(i)]}});
       }
       j["partial"]["lost"] = details;
+      j["partial"]["missing_share"] = lost_share;
     }
     j["coordinated"] = {{"segments", segments}, {"start_unix_ms", outcome->start_unix_ms}};
     if (Status st = WriteTextFile(json_out, j.dump(2) + "\n"); !st.ok()) {

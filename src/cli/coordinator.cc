@@ -270,7 +270,7 @@ class Session {
                  "vitals coordinate: segment %s (%s) lost at %.1f s: %s; its share (%.1f %% of "
                  "the plan) is missing from this run\n",
                  Label(i).c_str(), s.host.c_str(), s.lost_at_s, reason.c_str(),
-                 100.0 / cfg_.segments);
+                 100.0 * (cfg_.shares.empty() ? 1.0 / cfg_.segments : cfg_.shares[size_t(i)]));
     if (cfg_.abort_on_loss) {
       StopAll(fmt::format("segment {} was lost (--on-segment-loss abort)", Label(i)));
     }

@@ -33,6 +33,9 @@ struct CoordinatorConfig {
   bool abort_on_loss = false;  // --on-segment-loss abort
   int64_t start_delay_ms = 2000;
   double planned_s = 0;  // for the progress line
+  // Each segment's share of the plan (by index; empty: 1/N each): the open model's requests
+  // k mod N, or a closed plan's connection share (SplitShare).  Named when one is lost.
+  std::vector<double> shares;
 };
 
 // One segment as the coordinator saw it.
