@@ -234,17 +234,7 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   if (!join.coordinator.empty() && !hooks) {
     // A coordinated segment: only where to join, which segment, and this machine's own
     // settings; the plan comes from the coordinator.
-    for (const CLI::Option* opt : app.get_options()) {
-      if (opt->count() == 0) continue;
-      const std::string name = opt->get_name();
-      if (!IsSegmentOwnFlag(name)) {
-        return ReportError(cmd, Status::InvalidArgument(fmt::format(
-                                    "{} with --coordinator: the plan (rate, stages, thresholds, "
-                                    "...) comes from the coordinator; pass it to vitals "
-                                    "coordinate instead",
-                                    name)));
-      }
-    }
+    if (Status st = CheckSegmentOwnFlags(app); !st.ok()) return ReportError(cmd, st);
     join.target = target;
     join.threads = app.count("--threads") ? threads : 0;
     join.quiet = quiet;

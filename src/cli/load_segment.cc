@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
@@ -88,13 +89,22 @@ void ReadUntilDone(FrameConn* conn, LinkState* st, std::atomic<bool>* stop) {
 
 }  // namespace
 
-bool IsSegmentOwnFlag(const std::string& name) {
-  for (const char* own :
-       {"target", "--coordinator", "--coordinator-timeout", "--token-file", "--segment",
-        "--segment-index", "--segments", "--threads", "--quiet", "--json", "--help"}) {
-    if (name == own) return true;
+Status CheckSegmentOwnFlags(const CLI::App& app) {
+  static const char* const kOwn[] = {"target",       "--coordinator", "--coordinator-timeout",
+                                     "--token-file", "--segment",     "--segment-index",
+                                     "--segments",   "--threads",     "--quiet",
+                                     "--json",       "--help"};
+  for (const CLI::Option* opt : app.get_options()) {
+    if (opt->count() == 0) continue;
+    const std::string name = opt->get_name();
+    if (std::find(std::begin(kOwn), std::end(kOwn), name) == std::end(kOwn)) {
+      return Status::InvalidArgument(fmt::format(
+          "{} with --coordinator: the plan (rate, stages, thresholds, ...) comes from the "
+          "coordinator; pass it to vitals coordinate instead",
+          name));
+    }
   }
-  return false;
+  return Status::Ok();
 }
 
 Result<std::string> CoordinatorToken(const std::string& token_file) {

@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <string>
 
+#include <CLI/CLI.hpp>
+
 #include "core/status.h"
 
 namespace vitals::cli {
@@ -28,8 +30,9 @@ struct SegmentJoin {
   int64_t segment_index = -1, segment_count = 0;
 };
 
-// The flags a coordinated segment takes on its own command line (CLI11 option names).
-bool IsSegmentOwnFlag(const std::string& name);
+// A coordinated segment takes only where to join, which segment, and its machine's own
+// settings (--threads, -q, --json, the token); InvalidArgument names any plan flag given.
+Status CheckSegmentOwnFlags(const CLI::App& app);
 
 // The shared token: --token-file FILE (first line, trimmed) or $VITALS_COORDINATOR_TOKEN; ""
 // when neither is set.  InvalidArgument when the file cannot be read or is empty.
