@@ -202,6 +202,11 @@ TEST(Coordinate, MergedCountThresholdAbortsEverySegment) {
                           "\nrequests:\n  - {name: home, method: GET, path: /}\n"
                           "phases:\n  - {name: steady, duration: 4s, model: open, rate: 400}\n"
                           "thresholds:\n  - {expr: \"requests<=500\", abort_on_fail: true}\n");
+  // The token from the environment, on both sides (the children inherit it).
+  ASSERT_EQ(setenv("VITALS_COORDINATOR_TOKEN", "env-token-5d2b", 1), 0);
+  struct Unset {
+    ~Unset() { unsetenv("VITALS_COORDINATOR_TOKEN"); }
+  } unset;
   Coordinator coord({scenario, "--segments", "4", "--json", merged, "--no-store"});
   ASSERT_GT(coord.port, 0);
   std::vector<std::unique_ptr<Child>> segs;
@@ -219,6 +224,7 @@ TEST(Coordinate, MergedCountThresholdAbortsEverySegment) {
   }
   EXPECT_EQ(coord.child->Wait(60000), 99);
   EXPECT_THAT(coord.child->Stdout(), HasSubstr("Aborted early"));
+  EXPECT_THAT(coord.child->Stderr(), Not(HasSubstr("env-token")));
   auto j = ReadJson(merged);
   ASSERT_TRUE(j.is_object());
   EXPECT_GT(j["requests"].get<uint64_t>(), 500u);
@@ -296,10 +302,17 @@ TEST(Coordinate, RefusalsAndAMissingSegmentStartNothing) {
   WriteFile(good, "tok-GOOD-7f3a\n");
   WriteFile(bad, "tok-BAD-9c1e\n");
   const std::string url = "http://127.0.0.1:" + std::to_string(never.port) + "/";
+  std::string out, err;
+  // Beyond loopback a token is required (checked before anything listens).
+  unsetenv("VITALS_COORDINATOR_TOKEN");
+  EXPECT_EQ(
+      RunVitals({"coordinate", url, "--rate", "10", "--segments", "2", "--listen", "0.0.0.0:0"},
+                &out, &err),
+      2);
+  EXPECT_THAT(err, HasSubstr("a shared token is required"));
   Coordinator coord({url, "--rate", "100", "--duration", "2s", "--segments", "2", "--join-timeout",
                      "4s", "--token-file", good, "--no-store"});
   ASSERT_GT(coord.port, 0);
-  std::string out, err;
   EXPECT_EQ(
       RunVitals({"load", "--coordinator", coord.addr(), "--segment", "1/2", "--token-file", bad},
                 &out, &err, 20000),
