@@ -29,5 +29,7 @@ int RunQuery(int argc, char** argv);
 int RunIncident(int argc, char** argv);
 int RunWatch(int argc, char** argv);
 int RunMerge(int argc, char** argv);
+int RunCoordinate(int argc, char** argv);
+int RunK8s(int argc, char** argv);
 
 }  // namespace vitals::cli

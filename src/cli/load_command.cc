@@ -16,8 +16,11 @@
 #include "cli/cli_util.h"
 #include "cli/commands.h"
 #include "cli/duet.h"
+#include "cli/load_help.h"
+#include "cli/load_hooks.h"
 #include "cli/load_metrics.h"
 #include "cli/load_observe.h"
+#include "cli/load_segment.h"
 #include "cli/load_watch.h"
 #include "cli/metrics_listener.h"
 #include "cli/progress_line.h"
@@ -37,86 +40,6 @@ namespace {
 
 std::atomic<bool> g_stop{false};
 void OnSignal(int) { g_stop.store(true); }
-
-constexpr const char* kFooter = R"(
-Models:
-  closed (default)  each of --connections sends its next request when the previous answer
-                    arrives (like wrk).  Latency is measured from the actual send.
-  open (--rate R)   requests leave on one global schedule, request k at start + k/R,
-                    whatever the answers do.  A request that cannot go out on time (all
-                    connections busy) is sent late and its latency still counts from the
-                    intended time: the "corrected" row.  The "uncorrected" row counts from
-                    the actual send.  Late sends and dropped requests (no free connection
-                    within --timeout) are counted, never hidden, and nothing is discarded
-                    as warm-up.
-
-Pipelining (--pipeline N, closed model): each connection writes N requests in one batch
-and matches the answers in order; the next batch leaves when the last answer arrives (as
-wrk's pipeline script does).  Refused with --rate: an open-model request leaves at its own
-due time, and one queued behind another's answer would have no honest send time.
-
-HTTP/2 (--http2): ALPN h2 over https://, prior knowledge (h2c) over http://.  Each
-connection carries --streams N requests at once (default: the server's limit, at most 100):
-closed model, -c C keeps C x N in flight; open model, a due request takes any connection
-with a free stream, and every stream keeps its own intended and actual send time.  A reset
-stream counts as h2_rst_stream (with its code); requests a GOAWAY left unprocessed are sent
-once more on a new connection and counted ("streams retried").
-  vitals load https://127.0.0.1:8443/ --http2 -c 10 --streams 100 -d 30s --cacert ca.pem
-
-Scenario files (docs/scenario.md, examples/scenarios/): weighted requests, phases with
-their own model and a ramp from start to end level, thresholds with abort_on_fail.
-  vitals load examples/scenarios/ramp.yaml
-
-Thresholds (k6-like; repeat --threshold, or list them in the scenario):
-  p(95)<500ms   p(99.9)<2s   error_rate<1%   rate>=950   status_5xx==0
-  p(99)<800ms over 10s        (every sliding 10 s window)
-  p(95){phase:steady}<300ms   error_rate{request:login}<0.5%
-A breached threshold prints FAILED in the verdict table and exits 99.
-
-The store: every run is recorded in ./.vitals/vitals.db (--store or VITALS_STORE to move it,
---no-store to skip): config, tags, environment, phases, 1 s intervals, merged histograms,
-verdicts.  `vitals runs list` shows them; a run killed halfway is listed as incomplete, a
-run stopped with Ctrl-C as interrupted (neither is ever `latest`).
-
-A target that is not there: when no request has succeeded 5 s after the start and requests
-keep failing (connection refused, every answer an error), the run stops, says why, is stored
-as failed and exits 1.  --keep-going runs the whole plan anyway.
-
-Examples:
-  vitals load http://127.0.0.1:8080/ -c 50 -d 30s
-  vitals load http://127.0.0.1:8080/api --rate 1000 --duration 1m --max-connections 200
-  vitals load http://127.0.0.1:8080/ --stages 30s:100,1m:100,10s:500 --rate 1
-  vitals load http://127.0.0.1:8080/items -X POST -H 'Content-Type: application/json' \
-              --body @item.json --requests 10000 --json result.json
-  vitals load http://127.0.0.1:8080/ --rate 500 -d 1m --threshold 'p(99)<50ms' \
-              --tag commit=$(git rev-parse --short HEAD) --csv series.csv --hlog run.hlog
-  vitals load https://staging.example.test/ --resolve staging.example.test:443:127.0.0.1 \
-              --cacert ca.pem -c 100 -d 30s
-
-HTTPS: certificates are verified against the system CA store (or --cacert FILE); the URL's
-host is sent as SNI and must be named by the certificate.  Each worker resumes its last TLS
-session when it reconnects (--no-tls-resume measures full handshakes).  The summary shows
-a "tls handshake" row and counts full and resumed handshakes; a failed handshake is counted
-as tls_handshake with OpenSSL's reason.
-
-Many generators (docs/distributed.md): each runs an exact share of one global plan.
-  --segment I/N        1-based: segment I of N (2/4 is the second of four)
-  --segment-index I --segments N
-                       the same with a 0-based I, e.g. a Kubernetes Indexed Job's
-                       $JOB_COMPLETION_INDEX
-Open model: segment I sends the requests k of the global schedule with k mod N == I-1, each
-at its own intended time, so the N segments together are the single-process run.  Closed
-model: each segment keeps its share of the connections (and of every stage's level); the
-remainders go to the first segments so the shares add up.  --start-at TIME (RFC 3339 or
-Unix seconds) gives separately started segments one time zero; a segment started late
-sends its backlog at once and counts it as late sends.  Merge the segments' --json files
-with `vitals merge`; the whole run's thresholds are evaluated there.
-  vitals load http://10.0.0.5:8080/ --rate 4000 -d 1m --segment 1/4 \
-              --start-at 2026-12-06T05:00:00Z --json seg1.json
-
-Exit codes: 0 ok, 1 runtime failure (including no request succeeding), 2 usage error,
-99 a threshold failed, 130 interrupted (Ctrl-C / SIGTERM; the run is stored as interrupted).
-)";
 
 Result<int64_t> DurationFlag(const std::string& flag, const std::string& text) {
   auto d = ParseDurationNs(text, 1'000'000'000);  // a bare number is seconds, as in wrk
@@ -168,12 +91,14 @@ void ApplyScenario(const Scenario& sc, LoadOptions* o) {
 
 }  // namespace
 
-int RunLoad(int argc, char** argv) {
+namespace {
+
+int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   CLI::App app{
       "Generate HTTP load against URL (or run a scenario file), record every latency, check "
       "thresholds, store the run, print a summary.",
       "vitals load"};
-  app.footer(kFooter);
+  app.footer(kLoadFooter);
   std::string target, duration = "10s", timeout = "10s", stages, method = "GET", body, json_out;
   std::string store_flag, csv_out, hlog_out, junit_out, interval = "1s", duet_url;
   std::vector<std::string> headers, tags, threshold_flags;
@@ -187,8 +112,8 @@ int RunLoad(int argc, char** argv) {
   std::vector<std::string> resolve;
   bool insecure = false, no_tls_resume = false;
   app.add_option("target", target,
-                 "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md)")
-      ->required();
+                 "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md); "
+                 "optional with --coordinator (the coordinator sends the plan)");
   app.add_option("-t,--threads", threads, "worker threads, one event loop each")
       ->capture_default_str();
   app.add_option("-c,--connections", connections,
@@ -290,9 +215,41 @@ int RunLoad(int argc, char** argv) {
                  "the run's time zero: RFC 3339 (2026-12-06T05:00:00Z) or Unix seconds; "
                  "segments started separately share it")
       ->type_name("TIME");
+  SegmentJoin join;
+  app.add_option("--coordinator", join.coordinator,
+                 "join `vitals coordinate` at HOST:PORT as the segment given by --segment I/N or "
+                 "--segment-index I --segments N: the coordinator sends the plan and the start "
+                 "time (docs/distributed.md)")
+      ->type_name("HOST:PORT");
+  app.add_option("--coordinator-timeout", join.timeout,
+                 "--coordinator: how long to keep trying to reach the coordinator")
+      ->capture_default_str()
+      ->type_name("DURATION");
+  app.add_option("--token-file", join.token_file,
+                 "--coordinator: the shared token (default: $VITALS_COORDINATOR_TOKEN)")
+      ->type_name("FILE");
   if (int rc = ParseOrExit(app, argc, argv); rc >= 0) return rc;
 
-  const std::string cmd = "vitals load";
+  const std::string cmd = hooks ? hooks->command : "vitals load";
+  if (!join.coordinator.empty() && !hooks) {
+    // A coordinated segment: only where to join, which segment, and this machine's own
+    // settings; the plan comes from the coordinator.
+    if (Status st = CheckSegmentOwnFlags(app); !st.ok()) return ReportError(cmd, st);
+    join.target = target;
+    join.threads = app.count("--threads") ? threads : 0;
+    join.quiet = quiet;
+    join.json_out = json_out;
+    join.segment_flag = segment_flag;
+    join.segment_index = app.count("--segment-index") ? segment_index : -1;
+    join.segment_count = app.count("--segments") ? segment_count : 0;
+    return RunCoordinatedSegment(join);
+  }
+  if (target.empty()) {
+    return ReportError(cmd, Status::InvalidArgument(
+                                "target is required: a URL (http://host:port/path) or a scenario "
+                                "file, or --coordinator HOST:PORT to get the plan from vitals "
+                                "coordinate (see vitals load --help)"));
+  }
   LoadOptions o;
   o.threads = threads;
   if (!segment_flag.empty() && (app.count("--segment-index") || app.count("--segments"))) {
@@ -426,6 +383,10 @@ int RunLoad(int argc, char** argv) {
     }
     o.thresholds.push_back(std::move(t).value());
   }
+  if (hooks && hooks->on_start) {
+    // The coordinator judges abort_on_fail on the merged series (load_hooks.h).
+    for (Threshold& t : o.thresholds) t.abort_on_fail = false;
+  }
   bool wants_alerts = false;
   for (const auto& t : o.thresholds) wants_alerts |= t.metric == ThresholdMetric::kAlertsFiring;
   if (wants_alerts && watch_opts.rule_files.empty()) {
@@ -459,6 +420,7 @@ int RunLoad(int argc, char** argv) {
   if (Status st = EnsureFileLimit(uint64_t(std::max(o.connections, o.max_connections))); !st.ok()) {
     return ReportError(cmd, st);
   }
+  if (hooks && hooks->on_plan) return hooks->on_plan(o, target, scenario_name);
   RunOutputsOptions oo;
   oo.store_path = no_store ? "" : ResolveStorePath(store_flag);
   oo.csv_path = csv_out;
@@ -548,10 +510,20 @@ int RunLoad(int argc, char** argv) {
       std::fprintf(stderr, "vitals load: observing %s\n", observation->Describe().c_str());
     }
   }
+  if (hooks && hooks->on_interval) {
+    auto sink = o.on_interval;
+    o.on_interval = [hooks, sink](const std::vector<IntervalSample>& s) {
+      Status st = sink ? sink(s) : Status::Ok();
+      Status sent = hooks->on_interval(s);
+      return st.ok() ? sent : st;
+    };
+  }
+  if (hooks && hooks->on_start) hooks->on_start(&g_stop);
   ProgressLine progress(stderr, quiet);
   auto result = RunLoad(o, &g_stop, [&](const Progress& p) {
     progress.Update(p);
     metrics.ObserveProgress(p);
+    if (hooks && hooks->on_progress) hooks->on_progress(p);
   });
   progress.Done();
   if (!result.ok()) {
@@ -617,13 +589,27 @@ int RunLoad(int argc, char** argv) {
     Status st = WriteTextFile(junit_out, ThresholdsJUnitXml(verdicts, info));
     if (!st.ok()) return ReportError(cmd, st);
   }
+  int code = kExitOk;
   if (!result->failure.empty()) {
     std::fprintf(stderr, "vitals load: error: %s\n", result->failure.c_str());
-    return kExitFailure;
+    code = kExitFailure;
+  } else if (result->stopped_by_caller) {
+    code = kExitInterrupted;
+  } else if (!verdicts.empty() && !AllPassed(verdicts)) {
+    code = kExitThresholds;
   }
-  if (result->stopped_by_caller) return kExitInterrupted;
-  if (!verdicts.empty() && !AllPassed(verdicts)) return kExitThresholds;
-  return kExitOk;
+  return hooks && hooks->on_result ? hooks->on_result(*result, code) : code;
+}
+
+}  // namespace
+
+int RunLoad(int argc, char** argv) { return RunLoadImpl(argc, argv, nullptr); }
+
+int RunLoadWithHooks(std::vector<std::string> args, LoadHooks* hooks) {
+  std::vector<char*> argv;
+  for (std::string& a : args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  return RunLoadImpl(int(args.size()), argv.data(), hooks);
 }
 
 }  // namespace vitals::cli

@@ -40,6 +40,11 @@ const Command kCommands[] = {
     {"merge",
      "merge the segments of one plan (load --segment I/N) exactly; thresholds on the whole",
      vitals::cli::RunMerge},
+    {"coordinate",
+     "run one plan from N segment processes: live exact merge, thresholds on the whole",
+     vitals::cli::RunCoordinate},
+    {"k8s", "render Kubernetes manifests: a coordinator Job and an Indexed Job of segments",
+     vitals::cli::RunK8s},
     {"demo", "the main job end to end: built-in target, phased load, check, store, HTML report",
      vitals::cli::RunDemo},
 };
@@ -50,7 +55,7 @@ void PrintUsage(FILE* out) {
                "Usage: vitals <command> [options]   (vitals <command> --help for details)\n\n"
                "Commands:\n",
                VITALS_VERSION);
-  for (const auto& c : kCommands) std::fprintf(out, "  %-8s %s\n", c.name, c.summary);
+  for (const auto& c : kCommands) std::fprintf(out, "  %-10s %s\n", c.name, c.summary);
   std::fprintf(out,
                "\nExit codes: 0 ok, 1 runtime failure, 2 usage/config error, 99 thresholds or "
                "gate failed, 130 interrupted (Ctrl-C).\n"

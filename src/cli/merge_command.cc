@@ -158,6 +158,7 @@ int RunMerge(int argc, char** argv) {
     if (!id.ok()) return ReportError(cmd, id.status());
     Status st = store->AppendIntervals(*id, r.intervals);
     if (st.ok()) st = store->CompleteRun(*id, r, r.thresholds_json, r.verdict);
+    if (st.ok()) st = store->AddSegments(*id, r.segments);
     if (!st.ok()) return ReportError(cmd, st);
     std::printf("\nStored as run %s in %s (vitals runs show %s)\n", id->c_str(), store_path.c_str(),
                 id->c_str());

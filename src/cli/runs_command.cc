@@ -130,6 +130,17 @@ std::string FormatStoredFooter(const StoredRun& run) {
   if (!r.verdict.empty()) out += fmt::format("  thresholds verdict: {}\n", r.verdict);
   if (!r.failure_reason.empty()) out += fmt::format("  failed: {}\n", r.failure_reason);
   out += fmt::format("  intervals stored: {}\n", run.interval_summaries.size());
+  if (!run.segments.empty()) {
+    out += fmt::format("  segments ({}):\n", run.segments.size());
+    for (const SegmentProvenance& p : run.segments) {
+      out += fmt::format("    {}/{}  {:<24} {:<11} {} requests, {} errors", p.index + 1, p.count,
+                         Clip(p.host.empty() ? "-" : p.host, 24), p.status, p.requests, p.errors);
+      if (p.joined_unix_ms) out += fmt::format(", joined {}", FormatLocalTimeMs(p.joined_unix_ms));
+      if (p.left_unix_ms) out += fmt::format(", left {}", FormatLocalTimeMs(p.left_unix_ms));
+      if (p.lost) out += fmt::format("; LOST at {:.1f} s: {}", p.lost_at_s, p.lost_reason);
+      out += "\n";
+    }
+  }
   return out;
 }
 

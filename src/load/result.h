@@ -47,7 +47,14 @@ struct SegmentProvenance {
   std::string run_id;  // the segment's own run id
   std::string host;    // where it ran, when known ("" otherwise)
   uint64_t requests = 0, errors = 0, planned_requests = 0;
-  std::string status;  // the segment's ResultStatus
+  std::string status;  // the segment's ResultStatus, or "lost" (vitals coordinate)
+  // vitals coordinate: when it joined and left (Unix ms; 0 unknown), and for a segment lost
+  // mid-run, when (seconds from the run's start) and why.  Its requests / errors are then
+  // those of its last heartbeat: its result never arrived.
+  int64_t joined_unix_ms = 0, left_unix_ms = 0;
+  bool lost = false;
+  double lost_at_s = 0;
+  std::string lost_reason;
 };
 
 struct LoadResult {

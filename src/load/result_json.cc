@@ -203,6 +203,11 @@ std::string ToJson(const LoadResult& r, int indent) {
                       {"requests", p.requests},
                       {"errors", p.errors},
                       {"planned_requests", p.planned_requests}});
+      if (p.joined_unix_ms) segs.back()["joined_unix_ms"] = p.joined_unix_ms;
+      if (p.left_unix_ms) segs.back()["left_unix_ms"] = p.left_unix_ms;
+      if (p.lost) {
+        segs.back()["lost"] = {{"at_s", p.lost_at_s}, {"reason", p.lost_reason}};
+      }
     }
     j["segments"] = segs;
   }

@@ -56,7 +56,7 @@ std::string FormatLoadSummary(const LoadResult& r) {
     out += fmt::format("  segment {}/{} of the plan{}{}\n", r.segment_index + 1, r.segment_count,
                        share, r.segment_host.empty() ? "" : ", on " + r.segment_host);
   } else if (!r.segments.empty()) {
-    out += fmt::format("  merged from {} segments (vitals merge)\n", r.segments.size());
+    out += fmt::format("  merged from {} segments\n", r.segments.size());
   }
   const char* ended = !r.failure.empty() ? " (stopped: no request succeeded)"
                       : r.interrupted    ? " (interrupted)"

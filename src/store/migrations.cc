@@ -266,6 +266,27 @@ CREATE TABLE run_series (
 ) WITHOUT ROWID;
 )sql";
 
+// Execution segments of a coordinated or merged run (vitals coordinate, vitals merge).
+constexpr const char* kV10 = R"sql(
+CREATE TABLE run_segments (
+  run_id           TEXT NOT NULL REFERENCES runs (id) ON DELETE CASCADE,
+  segment_index    INTEGER NOT NULL,
+  segment_count    INTEGER NOT NULL,
+  segment_run_id   TEXT NOT NULL,
+  host             TEXT NOT NULL,
+  status           TEXT NOT NULL,
+  requests         INTEGER NOT NULL,
+  errors           INTEGER NOT NULL,
+  planned_requests INTEGER NOT NULL,
+  joined_unix_ms   INTEGER,
+  left_unix_ms     INTEGER,
+  lost             INTEGER NOT NULL DEFAULT 0,
+  lost_at_s        REAL,
+  lost_reason      TEXT,
+  PRIMARY KEY (run_id, segment_index)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
@@ -276,6 +297,7 @@ constexpr Migration kMigrations[] = {
     {7, "tls_handshake histogram kind", kV7},
     {8, "query-plan fingerprints of recorded checks", kV8},
     {9, "server-side series observed during a run", kV9},
+    {10, "execution segments of a coordinated or merged run", kV10},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

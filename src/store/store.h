@@ -164,6 +164,9 @@ struct StoredRun {
   std::vector<StoredAlert> alerts;
   // Server-side series attached with AddSeries (schema version 9), by name and subject.
   std::vector<StoredSeries> series;
+  // The execution segments of a merged or coordinated run (AddSegments, schema version 10),
+  // by index; empty for a single-process run.
+  std::vector<SegmentProvenance> segments;
 };
 
 struct ReadOptions {
@@ -286,6 +289,11 @@ class Store {
   // Attaches the server-side series observed during the run (one transaction; a series
   // stored again replaces its points at the same times).  Non-finite values are skipped.
   Status AddSeries(const std::string& run_name, const std::vector<StoredSeries>& series);
+  // Records the provenance of a merged run's segments (vitals merge, vitals coordinate): host,
+  // index, counts, joined / left times, lost or not (one transaction; a segment stored again
+  // is replaced).  Hosts and reasons are stored after RedactSecrets.  NotFound for an unknown
+  // run.  GetRun returns them as StoredRun::segments.
+  Status AddSegments(const std::string& run_name, const std::vector<SegmentProvenance>& segments);
 
   // ---- reading ----
   // Newest first.

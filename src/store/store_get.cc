@@ -153,6 +153,7 @@ Result<StoredRun> Store::GetRun(const std::string& name, const ReadOptions& opti
   VITALS_RETURN_IF_ERROR(detail::ReadNoise(db_, path_, &run));
   VITALS_RETURN_IF_ERROR(detail::ReadFindings(db_, path_, &run));
   VITALS_RETURN_IF_ERROR(detail::ReadAlerts(db_, path_, &run));
+  VITALS_RETURN_IF_ERROR(detail::ReadSegments(db_, path_, &run));
   VITALS_RETURN_IF_ERROR(detail::ReadSeries(db_, path_, &run));
   return run;
 }

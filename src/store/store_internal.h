@@ -41,6 +41,7 @@ Status ReadTags(sqlite3* db, const std::string& path, RunInfo* info);
 // Fills run->findings_json from run_findings ("" when none was set).
 Status ReadFindings(sqlite3* db, const std::string& path, StoredRun* run);
 Status ReadAlerts(sqlite3* db, const std::string& path, StoredRun* run);
+Status ReadSegments(sqlite3* db, const std::string& path, StoredRun* run);
 Status ReadSeries(sqlite3* db, const std::string& path, StoredRun* run);
 
 // Fails with InvalidArgument ("cannot <doing> run <id>: it is completed") unless the run is
