@@ -29,5 +29,6 @@ int RunQuery(int argc, char** argv);
 int RunIncident(int argc, char** argv);
 int RunWatch(int argc, char** argv);
 int RunMerge(int argc, char** argv);
+int RunTune(int argc, char** argv);
 
 }  // namespace vitals::cli

@@ -156,7 +156,8 @@ TEST(StoreStatus, MigrationFiveKeepsEveryChildRow) {
         "UPDATE runs SET status = 'completed', p50_us = 0, p95_us = 0, "
         "p99_us = 0 WHERE id = '" +
         zero +
-        "'; DROP TABLE check_plans; DROP TABLE run_alerts; DROP TABLE run_series; PRAGMA "
+        "'; DROP TABLE check_plans; DROP TABLE run_alerts; DROP TABLE run_series; DROP TABLE "
+        "tune_audit; DROP TABLE tune_backups; PRAGMA "
         "user_version = 4;";
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);
