@@ -17,8 +17,8 @@
 #include "core/redact.h"
 #include "core/units.h"
 #include "store/store.h"
-#include "target/byte_size.h"
 #include "tune/engine.h"
+#include "tune/pg_value.h"
 #include "tune/plan.h"
 
 namespace vitals::cli {
@@ -120,11 +120,12 @@ std::string BuildOptions(const TuneFlags& f, TuneOptions* o) {
     }
   }
   if (!f.ram.empty()) {
-    auto b = ParseByteSize(f.ram);
-    if (!b.ok() || *b <= 0) {
-      return "--ram '" + f.ram + "': give a size like 16GB or 4096MB";
+    // PostgreSQL's (and pgtune's) memory units: 1GB = 1024MB.
+    auto b = PgValueInUnit(f.ram, "B");
+    if (!b || *b < 1024 * 1024) {
+      return "--ram '" + f.ram + "': give a size like 16GB or 4096MB (1GB = 1024MB)";
     }
-    o->ram_bytes = *b;
+    o->ram_bytes = static_cast<int64_t>(*b);
     o->ram_source = "--ram";
   } else {
     auto text = detail::ReadProcFile("/proc/meminfo");
