@@ -13,6 +13,7 @@
 
 #include "cli/cli_util.h"
 #include "cli/commands.h"
+#include "cli/tune_validate.h"
 #include "collect/host_parse.h"
 #include "core/redact.h"
 #include "core/units.h"
@@ -60,6 +61,7 @@ struct TuneFlags {
   bool override_manual = false, allow_restart = false, rewrite = false;
   bool apply = false, json = false, list = false;
   std::string rollback, store_flag;
+  ValidateFlags validate;
 };
 
 int Usage(const std::string& msg) {
@@ -293,6 +295,7 @@ int RunTune(int argc, char** argv) {
   app.add_option("--store", f.store_flag,
                  "Run store (default $VITALS_STORE or ./.vitals/vitals.db)")
       ->type_name("PATH");
+  AddValidateFlags(app, &f.validate);
   int rc = ParseOrExit(app, argc, argv);
   if (rc >= 0) return rc;
 
@@ -313,6 +316,11 @@ int RunTune(int argc, char** argv) {
     return Usage("nothing to tune: give --postgres DSN, --redis URL and/or --host");
   }
 
+  if (f.validate.enabled() && !f.apply) {
+    return Usage("--validate runs loads around an apply: add --apply");
+  }
+  if (std::string err = CheckValidateFlags(f.validate); !err.empty()) return Usage(err);
+
   TuneSession session;
   Status st = OpenSession(f, o.postgres, o.redis, o.host, &session);
   if (!st.ok()) return ReportError(kCmd, st);
@@ -332,6 +340,7 @@ int RunTune(int argc, char** argv) {
   std::fflush(stdout);
   auto store = Store::Open(store_path, Store::OpenMode::kCreate);
   if (!store.ok()) return ReportError(kCmd, store.status());
+  if (f.validate.enabled()) return RunValidated(f.validate, session, *plan, *store, f.json);
   auto out = ApplyPlan(session, *plan, *store);
   if (!out.ok()) return ReportError(kCmd, out.status());
   if (f.json) {
