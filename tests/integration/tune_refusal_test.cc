@@ -174,6 +174,15 @@ TEST(TuneRefusal, RollbackNeedsTheBackedUpTargets) {
   auto ok = RunTune({"--rollback", id, "--proc-sys-root", sys.root(), "--store", store.path()});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(sys.Read("net/core/somaxconn"), "128\n");
+  auto list = RunTune({"--list", "--json", "--store", store.path()});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto doc = nlohmann::json::parse(list.out);
+  ASSERT_EQ(doc.size(), 1u);
+  EXPECT_EQ(doc[0]["id"], id);
+  EXPECT_EQ(doc[0]["state"], "rolled_back");
+  EXPECT_EQ(doc[0]["note"], "--rollback");
+  EXPECT_EQ(doc[0]["components"], "host");
+  EXPECT_EQ(doc[0]["items"], 1);
 }
 
 }  // namespace
