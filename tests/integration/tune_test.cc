@@ -122,7 +122,11 @@ TEST_F(Tune, DryRunChangesNothing) {
     EXPECT_FALSE(i["restart"].get<bool>());
   }
   ExpectUnchanged();
-  // A dry run does not even create the store.
+  // A dry run does not even create the store, nor does listing it.
+  EXPECT_FALSE(std::filesystem::exists(store_.path()));
+  auto list = RunTune({"--list", "--store", store_.path()});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out, "no tune backups in " + store_.path() + "\n");
   EXPECT_FALSE(std::filesystem::exists(store_.path()));
 }
 
