@@ -19,6 +19,13 @@
 #   start_nghttpd -> VITALS_TEST_NGHTTPD_URL (nghttpd h2c, 1023-byte stream and connection
 #                    windows, POST echoed back; /big 1 MiB), VITALS_TEST_NGHTTPD_SHUT_URL (a
 #                    stream window of 0 that it never opens: request bodies cannot leave)
+#   start_postgres_tune -> VITALS_TEST_TUNE_PG_DSN (a PostgreSQL 15 of its own for `vitals tune`,
+#                      whose settings the tune tests change) and VITALS_TEST_TUNE_PG_REPLICA_DSN
+#                      (its streaming replica, pg_basebackup -R)
+#   start_redis_tune -> VITALS_TEST_TUNE_REDIS_URL (a Redis 7 of its own for `vitals tune`) and
+#                      VITALS_TEST_TUNE_REDIS_NOCONFIG_URL (CONFIG renamed away: rename-command
+#                      CONFIG "") and VITALS_TEST_TUNE_REDIS_CONF_URL (started from the config file
+#                      VITALS_TEST_TUNE_REDIS_CONF_FILE, for CONFIG REWRITE)
 # Every server binds 127.0.0.1 only.
 VITALS_SRV_DIR="${VITALS_SRV_DIR:-$(mktemp -d /tmp/vitals-srv.XXXXXX)}"
 VITALS_SRV_PIDS=()
@@ -38,6 +45,12 @@ stop_servers() {
   if [ -n "${VITALS_PG_DATA:-}" ] && [ -f "$VITALS_PG_DATA/postmaster.pid" ]; then
     runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$VITALS_PG_DATA" -m immediate stop >/dev/null 2>&1 || true
   fi
+  local d
+  for d in "${VITALS_PG_TUNE_REPLICA_DATA:-}" "${VITALS_PG_TUNE_DATA:-}"; do
+    if [ -n "$d" ] && [ -f "$d/postmaster.pid" ]; then
+      runuser -u postgres -- /usr/lib/postgresql/15/bin/pg_ctl -D "$d" -m immediate stop >/dev/null 2>&1 || true
+    fi
+  done
   [ -f "$VITALS_SRV_DIR/nginx.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx.pid")" 2>/dev/null || true
   [ -f "$VITALS_SRV_DIR/nginx-tls.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx-tls.pid")" 2>/dev/null || true
   [ -f "$VITALS_SRV_DIR/nginx-h2.pid" ] && kill "$(cat "$VITALS_SRV_DIR/nginx-h2.pid")" 2>/dev/null || true
@@ -258,4 +271,58 @@ start_redis() {
   for _ in $(seq 50); do redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   VITALS_SRV_PIDS+=("$(cat "$d/redis.pid")")
   export VITALS_TEST_REDIS_URL="redis://127.0.0.1:$port"
+}
+
+# Dedicated servers for `vitals tune`: its tests change server settings, so they never touch
+# the shared VITALS_TEST_PG_DSN / VITALS_TEST_REDIS_URL that other tests read in parallel.
+start_postgres_tune() {
+  local port="${1:-$(free_port)}" rport="${2:-$(free_port)}" bin=/usr/lib/postgresql/15/bin
+  export VITALS_PG_TUNE_DATA="$VITALS_SRV_DIR/pg-tune"
+  export VITALS_PG_TUNE_REPLICA_DATA="$VITALS_SRV_DIR/pg-tune-replica"
+  local sock="$VITALS_SRV_DIR/pg-tune-sock"  # outside the data dir: pg_basebackup copies it
+  mkdir -p "$VITALS_PG_TUNE_DATA" "$sock"
+  chown postgres "$VITALS_SRV_DIR" "$VITALS_PG_TUNE_DATA" "$sock"; chmod 755 "$VITALS_SRV_DIR"
+  runuser -u postgres -- "$bin/initdb" -D "$VITALS_PG_TUNE_DATA" -A trust -U postgres >/dev/null
+  cat >>"$VITALS_PG_TUNE_DATA/postgresql.conf" <<PGC
+listen_addresses = '127.0.0.1'
+port = $port
+unix_socket_directories = '$sock'
+max_connections = 50
+fsync = off
+synchronous_commit = off
+PGC
+  runuser -u postgres -- "$bin/pg_ctl" -D "$VITALS_PG_TUNE_DATA" -l "$VITALS_PG_TUNE_DATA/log" -w start >/dev/null || return 1
+  runuser -u postgres -- "$bin/pg_basebackup" -h 127.0.0.1 -p "$port" -U postgres \
+    -D "$VITALS_PG_TUNE_REPLICA_DATA" -R -X stream >/dev/null || return 1
+  cat >>"$VITALS_PG_TUNE_REPLICA_DATA/postgresql.conf" <<PGC
+port = $rport
+unix_socket_directories = '$sock'
+PGC
+  runuser -u postgres -- "$bin/pg_ctl" -D "$VITALS_PG_TUNE_REPLICA_DATA" -l "$VITALS_PG_TUNE_REPLICA_DATA/log" -w start >/dev/null || return 1
+  export VITALS_TEST_TUNE_PG_DSN="postgresql://postgres@127.0.0.1:$port/postgres"
+  export VITALS_TEST_TUNE_PG_REPLICA_DSN="postgresql://postgres@127.0.0.1:$rport/postgres"
+}
+
+start_redis_tune() {
+  local port="${1:-$(free_port)}" nport="${2:-$(free_port)}" d="$VITALS_SRV_DIR/redis-tune"
+  mkdir -p "$d"
+  redis-server --bind 127.0.0.1 --port "$port" --dir "$d" --save '' --appendonly no \
+    --daemonize yes --pidfile "$d/redis.pid" --logfile "$d/redis.log" >/dev/null
+  printf 'bind 127.0.0.1\nport %s\ndir %s\nsave ""\nappendonly no\ndaemonize yes\npidfile %s\nlogfile %s\nrename-command CONFIG ""\n' \
+    "$nport" "$d" "$d/redis-noconfig.pid" "$d/redis-noconfig.log" >"$d/noconfig.conf"
+  redis-server "$d/noconfig.conf" >/dev/null
+  # One started from a config file, for CONFIG REWRITE (tune --rewrite).
+  local cport="${3:-$(free_port)}"
+  printf 'bind 127.0.0.1\nport %s\ndir %s\nsave ""\nappendonly no\ndaemonize yes\npidfile %s\nlogfile %s\n' \
+    "$cport" "$d" "$d/redis-conf.pid" "$d/redis-conf.log" >"$d/redis-conf.conf"
+  redis-server "$d/redis-conf.conf" >/dev/null
+  local p
+  for p in "$port" "$nport" "$cport"; do
+    for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  VITALS_SRV_PIDS+=("$(cat "$d/redis.pid")" "$(cat "$d/redis-noconfig.pid")" "$(cat "$d/redis-conf.pid")")
+  export VITALS_TEST_TUNE_REDIS_URL="redis://127.0.0.1:$port"
+  export VITALS_TEST_TUNE_REDIS_NOCONFIG_URL="redis://127.0.0.1:$nport"
+  export VITALS_TEST_TUNE_REDIS_CONF_URL="redis://127.0.0.1:$cport"
+  export VITALS_TEST_TUNE_REDIS_CONF_FILE="$d/redis-conf.conf"
 }

@@ -31,5 +31,6 @@ int RunWatch(int argc, char** argv);
 int RunMerge(int argc, char** argv);
 int RunCoordinate(int argc, char** argv);
 int RunK8s(int argc, char** argv);
+int RunTune(int argc, char** argv);
 
 }  // namespace vitals::cli

@@ -21,6 +21,7 @@
 #include "cli/load_metrics.h"
 #include "cli/load_observe.h"
 #include "cli/load_segment.h"
+#include "cli/load_target.h"
 #include "cli/load_watch.h"
 #include "cli/metrics_listener.h"
 #include "cli/progress_line.h"
@@ -66,27 +67,6 @@ Status EnsureFileLimit(uint64_t connections) {
                     connections, need, uint64_t(rl.rlim_cur)));
   }
   return Status::Ok();
-}
-
-bool LooksLikeScenario(const std::string& target) {
-  auto ends = [&](const char* suffix) {
-    const size_t n = std::strlen(suffix);
-    return target.size() >= n && target.compare(target.size() - n, n, suffix) == 0;
-  };
-  if (ends(".yaml") || ends(".yml")) return true;
-  return target.find("://") == std::string::npos && access(target.c_str(), R_OK) == 0;
-}
-
-// Scenario -> LoadOptions (requests, phases, timeouts, thresholds).
-void ApplyScenario(const Scenario& sc, LoadOptions* o) {
-  o->url = sc.base ? sc.base->Redacted() : sc.requests.front().url.Redacted();
-  o->timeout_ns = sc.defaults.timeout_ns;
-  for (const ScenarioRequest& r : sc.requests) {
-    o->requests.push_back(LoadRequest{r.name, r.url, r.spec, r.weight, r.timeout_ns});
-  }
-  o->stages = sc.Stages();
-  o->model = sc.phases.front().model;
-  o->thresholds = sc.thresholds;
 }
 
 }  // namespace

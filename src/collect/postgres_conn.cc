@@ -58,14 +58,14 @@ Result<PgConn> PgConn::Connect(const std::string& dsn, const PgConnectOptions& o
   }
   PgConn out(conn.release(), std::move(display), std::move(secrets));
   if (!options.session_settings) return out;
-  auto set = out.Query(fmt::format(
-      "SET default_transaction_read_only = on; SET statement_timeout = {}; SET lock_timeout = {}",
-      options.statement_timeout_ms, options.lock_timeout_ms));
+  auto set =
+      out.Query(fmt::format("{}SET statement_timeout = {}; SET lock_timeout = {}",
+                            options.read_only ? "SET default_transaction_read_only = on; " : "",
+                            options.statement_timeout_ms, options.lock_timeout_ms));
   if (!set.ok()) {
     return Status::Unavailable(
-        fmt::format("connected to {} but could not make the session "
-                    "read-only: {}",
-                    out.display_, set.status().message()));
+        fmt::format("connected to {} but could not set the session's {}: {}", out.display_,
+                    options.read_only ? "read-only mode" : "timeouts", set.status().message()));
   }
   return out;
 }

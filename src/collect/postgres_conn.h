@@ -4,7 +4,8 @@
 // move-only.  Every error message that leaves this layer has the DSN's
 // password scrubbed out.
 //
-// A PgConn is opened read-only for `vitals check`: after connecting it sets
+// A PgConn is opened read-only for `vitals check` (PgConnectOptions::read_only; `vitals tune`
+// turns it off to apply what it planned): after connecting it sets
 // default_transaction_read_only, statement_timeout and lock_timeout, and the
 // session's application_name is "vitals check" so DBAs can see who is asking.
 //
@@ -61,6 +62,9 @@ struct PgConnectOptions {
   // Make the session read-only with the timeouts above (SET ...).  Off for PgBouncer's admin
   // console, which has no such settings (it only answers SHOW commands).
   bool session_settings = true;
+  // With session_settings: also SET default_transaction_read_only.  Off only for `vitals tune`
+  // (ALTER SYSTEM, pg_reload_conf()); every other user stays read-only.
+  bool read_only = true;
 };
 
 class PgConn {

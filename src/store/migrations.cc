@@ -287,6 +287,32 @@ CREATE TABLE run_segments (
 ) WITHOUT ROWID;
 )sql";
 
+// Version 11: `vitals tune` backups (every old value with its source, checksummed) and the
+// audit log of every step tune took (docs/tune.md).
+constexpr const char* kV11 = R"sql(
+CREATE TABLE tune_backups (
+  id              TEXT PRIMARY KEY,
+  created_unix_ms INTEGER NOT NULL,
+  updated_unix_ms INTEGER NOT NULL,
+  components      TEXT NOT NULL,
+  targets_json    TEXT NOT NULL,
+  items           INTEGER NOT NULL,
+  state           TEXT NOT NULL,
+  note            TEXT NOT NULL DEFAULT '',
+  checksum        TEXT NOT NULL,
+  backup_json     TEXT NOT NULL
+);
+CREATE TABLE tune_audit (
+  backup_id TEXT NOT NULL REFERENCES tune_backups (id) ON DELETE CASCADE,
+  seq       INTEGER NOT NULL,
+  unix_ms   INTEGER NOT NULL,
+  component TEXT NOT NULL,
+  statement TEXT NOT NULL,
+  result    TEXT NOT NULL,
+  PRIMARY KEY (backup_id, seq)
+) WITHOUT ROWID;
+)sql";
+
 constexpr Migration kMigrations[] = {
     {1, "runs, tags, histograms, phases, intervals, baselines", kV1},
     {2, "run findings", kV2},
@@ -298,6 +324,7 @@ constexpr Migration kMigrations[] = {
     {8, "query-plan fingerprints of recorded checks", kV8},
     {9, "server-side series observed during a run", kV9},
     {10, "execution segments of a coordinated or merged run", kV10},
+    {11, "tune backups and audit log", kV11},
 };
 
 Result<int> UserVersion(sqlite3* db, const std::string& path) {

@@ -231,6 +231,35 @@ struct StoredIncident {
   std::string record_json;  // the record as `vitals incident --format json` writes it
 };
 
+// `vitals tune` (schema version 11): a backup of every old value a tune apply changes, written
+// before the first change, and the audit log of every step.
+struct TuneBackupInfo {
+  std::string id;  // SaveTuneBackup assigns one (the run id format) when empty
+  int64_t created_unix_ms = 0;
+  int64_t updated_unix_ms = 0;  // last state change
+  std::string components;       // "postgres,redis,host"
+  std::string targets_json;     // {"postgres": masked DSN, "redis": masked URL, "host": root}
+  int items = 0;
+  // "saved" (nothing applied yet), "applying", "applied", "apply_failed", "rolled_back",
+  // "rollback_incomplete"; free text for the store, docs/tune.md says what each means.
+  std::string state;
+  std::string note;      // e.g. the --validate verdict
+  std::string checksum;  // SHA-256 (hex) of backup_json, computed by the caller
+};
+
+struct TuneAuditEntry {
+  int64_t unix_ms = 0;
+  std::string component;  // "postgres", "redis", "host", "tune"
+  std::string statement;  // what was run (redacted before storing)
+  std::string result;     // "ok" or the error (redacted)
+};
+
+struct StoredTuneBackup {
+  TuneBackupInfo info;
+  std::string backup_json;
+  std::vector<TuneAuditEntry> audit;  // in the order they were appended
+};
+
 class Store {
  public:
   enum class OpenMode {
@@ -294,6 +323,22 @@ class Store {
   // is replaced).  Hosts and reasons are stored after RedactSecrets.  NotFound for an unknown
   // run.  GetRun returns them as StoredRun::segments.
   Status AddSegments(const std::string& run_name, const std::vector<SegmentProvenance>& segments);
+
+  // ---- vitals tune (version 11) ----
+  // Inserts the backup in ONE transaction committed with synchronous=FULL (fsynced before this
+  // returns, so a change made after it survives a crash with its backup).  backup_json must be
+  // a JSON object (InvalidArgument otherwise); stored after RedactSecrets.  Returns the id.
+  Result<std::string> SaveTuneBackup(const TuneBackupInfo& info, const std::string& backup_json);
+  // Sets state (and note when non-empty) and updated_unix_ms.  NotFound for an unknown id.
+  Status SetTuneBackupState(const std::string& id, const std::string& state,
+                            const std::string& note = {});
+  // Appends one audit entry (fsynced, like SaveTuneBackup).  NotFound for an unknown id.
+  Status AppendTuneAudit(const std::string& id, const TuneAuditEntry& entry);
+  // Newest first.
+  Result<std::vector<TuneBackupInfo>> ListTuneBackups();
+  // The backup `id` names (a full id or a unique prefix) with its audit log.  NotFound listing
+  // how to see the ids (`vitals tune --list`); InvalidArgument for an ambiguous prefix.
+  Result<StoredTuneBackup> GetTuneBackup(const std::string& id);
 
   // ---- reading ----
   // Newest first.

@@ -92,7 +92,7 @@ TEST(StoreAlerts, MigratesAVersionFiveStoreKeepingItsRuns) {
   // Back to version 5, the one before run_alerts.
   ASSERT_EQ(sqlite3_exec(db,
                          "DROP TABLE check_plans; DROP TABLE run_alerts; DROP TABLE run_series; "
-                         "DROP TABLE run_segments; "
+                         "DROP TABLE run_segments; DROP TABLE tune_audit; DROP TABLE tune_backups; "
                          "PRAGMA user_version = 5;",
                          nullptr, nullptr, nullptr),
             SQLITE_OK);

@@ -93,7 +93,7 @@ TEST(StoreNoise, MigratesAVersionTwoStoreKeepingItsRuns) {
                            "DROP TABLE check_plans; DROP TABLE run_noise; DROP TABLE checks; DROP "
                            "TABLE incidents; "
                            "DROP TABLE run_alerts; DROP TABLE run_series; DROP TABLE run_segments; "
-                           "PRAGMA user_version = 2;",
+                           "DROP TABLE tune_audit; DROP TABLE tune_backups; PRAGMA user_version = 2;",
                            nullptr, nullptr, nullptr),
               SQLITE_OK);
     sqlite3_close(db);

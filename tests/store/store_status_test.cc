@@ -157,7 +157,7 @@ TEST(StoreStatus, MigrationFiveKeepsEveryChildRow) {
         "p99_us = 0 WHERE id = '" +
         zero +
         "'; DROP TABLE check_plans; DROP TABLE run_alerts; DROP TABLE run_series; DROP TABLE "
-        "run_segments; PRAGMA "
+        "run_segments; DROP TABLE tune_audit; DROP TABLE tune_backups; PRAGMA "
         "user_version = 4;";
     ASSERT_EQ(sqlite3_exec(db, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
     sqlite3_close(db);

@@ -85,7 +85,8 @@ TEST(StoreTls, MigrationKeepsTheHistogramsOfOlderRuns) {
       DROP TABLE run_histograms;
       ALTER TABLE h3 RENAME TO run_histograms;
       DROP TABLE check_plans;
-      DROP TABLE run_series; DROP TABLE run_segments; PRAGMA user_version = 6;)sql";
+      DROP TABLE run_series; DROP TABLE run_segments; DROP TABLE tune_audit; DROP TABLE tune_backups;
+      PRAGMA user_version = 6;)sql";
     ASSERT_EQ(sqlite3_exec(db, kDowngrade, nullptr, nullptr, nullptr), SQLITE_OK)
         << sqlite3_errmsg(db);
     // Version 6 refuses the new kind: the migration is what makes it storable.
