@@ -13,6 +13,7 @@ namespace vitals {
 const ChangeKind& PgSettingKind();    // pg_settings.cc: ALTER SYSTEM SET / RESET
 const ChangeKind& RedisConfigKind();  // redis_config.cc: one multi-parameter CONFIG SET
 const ChangeKind& HostSysctlKind();   // host_sysctl.cc: /proc/sys strings
+const ChangeKind& PgIndexKind();      // pg_index.cc: CREATE INDEX CONCURRENTLY candidates
 
 // Every kind, in apply order (rollback undoes in reverse).
 const std::vector<const ChangeKind*>& AllChangeKinds();

@@ -6,6 +6,7 @@ namespace vitals {
 const std::vector<const ChangeKind*>& AllChangeKinds() {
   static const std::vector<const ChangeKind*> kKinds = {
       &PgSettingKind(),
+      &PgIndexKind(),
       &RedisConfigKind(),
       &HostSysctlKind(),
   };
