@@ -228,7 +228,9 @@ class PgIndexCreate final : public ChangeKind {
         // A failed CONCURRENTLY build leaves an INVALID index that every write still updates.
         auto state = IndexState(s, schema, i.name);
         if (state.ok() && *state == 0) {
-          ScopedTimeouts t(s, o.index_lock_timeout_ms, o.index_statement_timeout_ms);
+          // Waits for the table's writers up to statement_timeout, not lock_timeout: an
+          // invalid index left behind costs every write until someone drops it.
+          ScopedTimeouts t(s, o.index_statement_timeout_ms, o.index_statement_timeout_ms);
           Status dropped =
               RunAudited(s, "DROP INDEX CONCURRENTLY IF EXISTS " + Qualified(schema, i.name));
           return Status::Unavailable(fmt::format(

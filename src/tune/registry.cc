@@ -5,10 +5,8 @@ namespace vitals {
 
 const std::vector<const ChangeKind*>& AllChangeKinds() {
   static const std::vector<const ChangeKind*> kKinds = {
-      &PgSettingKind(),
-      &PgIndexKind(),
-      &RedisConfigKind(),
-      &HostSysctlKind(),
+      &PgSettingKind(), &PgVacuumKind(),    &PgReindexKind(),  &PgIndexDropKind(),
+      &PgIndexKind(),   &RedisConfigKind(), &HostSysctlKind(),
   };
   return kKinds;
 }
