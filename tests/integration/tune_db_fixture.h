@@ -49,18 +49,20 @@ class TuneDb : public ::testing::Test {
   // The check tests' missing-index fixture: `rows` orders with no index on customer_id, and
   // 1,100 lookups on it (over pg.missing_index's 1,000 sequential scans).
   void MissingIndexFixture(int rows) {
-    pgtest::TestConn c(dsn_);
-    c.Exec(
-        "CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, "
-        "status text NOT NULL, note text NOT NULL)");
-    c.Exec(
-        fmt::format("INSERT INTO orders (customer_id, status, note) SELECT g % 1000, "
-                    "CASE WHEN g % 10 = 0 THEN 'open' ELSE 'done' END, md5(g::text) FROM "
-                    "generate_series(1, {}) g",
-                    rows));
-    c.Exec("ANALYZE orders");
-    for (int i = 0; i < 1100; ++i) {
-      c.Exec(fmt::format("SELECT id FROM orders WHERE customer_id = {} LIMIT 1", i % 50));
+    {  // the session ends before the wait: its statistics are flushed at exit
+      pgtest::TestConn c(dsn_);
+      c.Exec(
+          "CREATE TABLE orders (id bigserial PRIMARY KEY, customer_id int NOT NULL, "
+          "status text NOT NULL, note text NOT NULL)");
+      c.Exec(
+          fmt::format("INSERT INTO orders (customer_id, status, note) SELECT g % 1000, "
+                      "CASE WHEN g % 10 = 0 THEN 'open' ELSE 'done' END, md5(g::text) FROM "
+                      "generate_series(1, {}) g",
+                      rows));
+      c.Exec("ANALYZE orders");
+      for (int i = 0; i < 1100; ++i) {
+        c.Exec(fmt::format("SELECT id FROM orders WHERE customer_id = {} LIMIT 1", i % 50));
+      }
     }
     WaitFor(
         "SELECT seq_scan >= 1100 AND n_live_tup >= 10000 FROM pg_stat_user_tables "
