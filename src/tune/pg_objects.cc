@@ -30,12 +30,13 @@ Status TryIndexLock(TuneSession& s) {
   if (got->Bool(0, 0)) return Status::Ok();
   // Who holds it (pg_locks: advisory locks of one bigint key have classid = high 32 bits,
   // objid = low 32 bits, objsubid = 1).
-  auto who = s.pg()->Query(
-      fmt::format("SELECT l.pid, COALESCE(a.application_name, '') FROM pg_catalog.pg_locks l "
-                  "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
-                  "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {} AND l.objid = {} "
-                  "AND l.objsubid = 1 LIMIT 1",
-                  kIndexLockKey >> 32, kIndexLockKey & 0xffffffff));
+  auto who = s.pg()->Query(fmt::format(
+      "SELECT l.pid, COALESCE(a.application_name, '') FROM pg_catalog.pg_locks l "
+      "LEFT JOIN pg_catalog.pg_stat_activity a ON a.pid = l.pid "
+      "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = {} AND l.objid = {} "
+      "AND l.objsubid = 1 AND l.database = (SELECT oid FROM pg_catalog.pg_database WHERE "
+      "datname = current_database()) LIMIT 1",
+      kIndexLockKey >> 32, kIndexLockKey & 0xffffffff));
   std::string holder = "another session";
   if (who.ok() && who->rows() > 0) {
     holder = fmt::format("another session (pid {}, application_name '{}')", who->Text(0, 0),
@@ -43,8 +44,8 @@ Status TryIndexLock(TuneSession& s) {
   }
   return Status::Unavailable(fmt::format(
       "vitals' index advisory lock (pg_try_advisory_lock({})) is held by {}: another vitals "
-      "tune is building, reindexing or dropping an index on this server, and two never run at "
-      "once; wait for it to finish, then run this again",
+      "tune is building, reindexing or dropping an index in this database, and two never "
+      "run at once; wait for it to finish, then run this again",
       kIndexLockKey, holder));
 }
 

@@ -17,7 +17,7 @@
 namespace vitals::tuneobj {
 
 // pg_try_advisory_lock key of vitals tune's index work ("vita" in ASCII): a session that holds
-// it is building, reindexing or dropping an index.
+// it is building, reindexing or dropping an index.  Advisory locks are per database.
 inline constexpr int64_t kIndexLockKey = 0x76697461;
 
 // Runs `sql` on the session's PostgreSQL connection and audits it (result "ok" or the error).

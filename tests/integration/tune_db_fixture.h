@@ -44,6 +44,7 @@ class TuneDb : public ::testing::Test {
     if (!created_) return;
     pgtest::TestConn admin(admin_dsn_);
     admin.Exec("DROP DATABASE IF EXISTS " + db_ + " WITH (FORCE)");
+    for (const auto& role : roles_) admin.Exec("DROP ROLE IF EXISTS " + role);
   }
 
   // The check tests' missing-index fixture: `rows` orders with no index on customer_id, and
@@ -95,7 +96,19 @@ class TuneDb : public ::testing::Test {
     return a;
   }
 
+  // A login role (not a superuser), dropped at the end; returns its DSN for this database.
+  // `grants` is run with {} replaced by the role's name.
+  std::string Role(const std::string& grants) {
+    const std::string role = "vitals_tix_r_" + pgtest::RandomHex(8);
+    pgtest::TestConn admin(admin_dsn_);
+    admin.Exec("CREATE ROLE " + role + " LOGIN");
+    roles_.push_back(role);
+    if (!grants.empty()) admin.Exec(fmt::format(fmt::runtime(grants), role));
+    return pgtest::DsnWith(admin_dsn_, db_, role);
+  }
+
   std::string admin_dsn_, dsn_, db_;
+  std::vector<std::string> roles_;
   bool created_ = false;
   TempStore store_;
 };

@@ -20,6 +20,7 @@ namespace vitals::tunetest {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 // The p95 in microseconds from "<label>: run ...: N requests, p95 45.6ms, ...", or -1.
 double P95Us(const std::string& out, const std::string& label) {
@@ -68,6 +69,26 @@ TEST_F(TuneIndex, PlanEstimatesWithHypoPgApplyBuildsConcurrentlyRollbackDrops) {
       {"--postgres", dsn_, "--component", "postgres", "--rollback", id, "--store", store_.path()});
   ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
   EXPECT_EQ(IndexValid(kIndex), "");
+}
+
+// A role that cannot create hypopg (not a superuser) still gets the candidate, with the
+// finding's evidence, and the plan says why there is no estimate.
+TEST_F(TuneIndex, WithoutHypoPgThePlanSaysSoAndFallsBackToTheEvidence) {
+  MissingIndexFixture(12000);
+  const std::string owner = Role("GRANT pg_read_all_stats TO {}");
+  {
+    pgtest::TestConn c(dsn_);
+    c.Exec("ALTER TABLE orders OWNER TO " + roles_.back());
+  }
+  auto plan = RunTune({"--postgres", owner, "--component", "postgres", "--only", kIndex, "--store",
+                       store_.path(), "--ram", "4GB", "--cores", "2"});
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr(std::string("~ ") + kIndex));
+  EXPECT_THAT(plan.out, HasSubstr("pg.missing_index: seq_scan="));
+  EXPECT_THAT(plan.out,
+              HasSubstr("hypopg is not available (not created in this database, and only a "
+                        "superuser can create it): index benefits are not estimated"));
+  EXPECT_THAT(plan.out, Not(HasSubstr("hypopg: cost")));
 }
 
 TEST_F(TuneIndex, AdvisoryLockHeldElsewhereRefusesTheApply) {
