@@ -24,7 +24,8 @@
 #                      (its streaming replica, pg_basebackup -R)
 #   start_redis_tune -> VITALS_TEST_TUNE_REDIS_URL (a Redis 7 of its own for `vitals tune`) and
 #                      VITALS_TEST_TUNE_REDIS_NOCONFIG_URL (CONFIG renamed away: rename-command
-#                      CONFIG "")
+#                      CONFIG "") and VITALS_TEST_TUNE_REDIS_CONF_URL (started from the config file
+#                      VITALS_TEST_TUNE_REDIS_CONF_FILE, for CONFIG REWRITE)
 # Every server binds 127.0.0.1 only.
 VITALS_SRV_DIR="${VITALS_SRV_DIR:-$(mktemp -d /tmp/vitals-srv.XXXXXX)}"
 VITALS_SRV_PIDS=()
@@ -311,11 +312,18 @@ start_redis_tune() {
   printf 'bind 127.0.0.1\nport %s\ndir %s\nsave ""\nappendonly no\ndaemonize yes\npidfile %s\nlogfile %s\nrename-command CONFIG ""\n' \
     "$nport" "$d" "$d/redis-noconfig.pid" "$d/redis-noconfig.log" >"$d/noconfig.conf"
   redis-server "$d/noconfig.conf" >/dev/null
+  # One started from a config file, for CONFIG REWRITE (tune --rewrite).
+  local cport="${3:-$(free_port)}"
+  printf 'bind 127.0.0.1\nport %s\ndir %s\nsave ""\nappendonly no\ndaemonize yes\npidfile %s\nlogfile %s\n' \
+    "$cport" "$d" "$d/redis-conf.pid" "$d/redis-conf.log" >"$d/redis-conf.conf"
+  redis-server "$d/redis-conf.conf" >/dev/null
   local p
-  for p in "$port" "$nport"; do
+  for p in "$port" "$nport" "$cport"; do
     for _ in $(seq 50); do redis-cli -p "$p" ping >/dev/null 2>&1 && break; sleep 0.1; done
   done
-  VITALS_SRV_PIDS+=("$(cat "$d/redis.pid")" "$(cat "$d/redis-noconfig.pid")")
+  VITALS_SRV_PIDS+=("$(cat "$d/redis.pid")" "$(cat "$d/redis-noconfig.pid")" "$(cat "$d/redis-conf.pid")")
   export VITALS_TEST_TUNE_REDIS_URL="redis://127.0.0.1:$port"
   export VITALS_TEST_TUNE_REDIS_NOCONFIG_URL="redis://127.0.0.1:$nport"
+  export VITALS_TEST_TUNE_REDIS_CONF_URL="redis://127.0.0.1:$cport"
+  export VITALS_TEST_TUNE_REDIS_CONF_FILE="$d/redis-conf.conf"
 }

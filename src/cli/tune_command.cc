@@ -49,7 +49,8 @@ items; aggressive = also huge_pages (and, with --allow-restart, the restart comm
 Nothing changes without --apply.  Before the first change the backup (every old value and
 where it came from) is written to the store and fsynced; every step goes to the audit log.
 Exit codes: 0 ok; 1 refused (the "apply needs" lines say what to grant), failed or not fully
-restored; 2 usage error.  Formulas, sources and the safety contract: docs/tune.md.
+restored; 2 usage error (or --validate could not decide: the change is kept); 99 --validate
+found a regression and rolled it back.  Formulas, sources and the safety contract: docs/tune.md.
 Passwords in DSNs and URLs are never printed or stored.)";
 
 struct TuneFlags {
@@ -322,7 +323,15 @@ int RunTune(int argc, char** argv) {
 
   const std::string store_path = ResolveStorePath(f.store_flag);
   if (f.list) {
-    auto store = Store::Open(store_path, Store::OpenMode::kCreate);
+    if (access(store_path.c_str(), F_OK) != 0) {  // read-only: never create a store to list it
+      if (f.json) {
+        std::printf("[]\n");
+      } else {
+        std::printf("no tune backups in %s\n", store_path.c_str());
+      }
+      return kExitOk;
+    }
+    auto store = Store::Open(store_path, Store::OpenMode::kExisting);
     if (!store.ok()) return ReportError(kCmd, store.status());
     return List(*store, f.json);
   }

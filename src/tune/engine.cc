@@ -138,6 +138,19 @@ Result<Plan> BuildPlan(TuneSession& session, const TuneOptions& options) {
       i.skip = "not named by --only";
     }
   }
+  int restart_items = 0;
+  for (const auto& i : plan.items) restart_items += i.skip.empty() && i.restart ? 1 : 0;
+  if (restart_items > 0) {
+    plan.notes.push_back(fmt::format(
+        "{} setting{} take effect only after a restart: they are written now and show "
+        "pending_restart; {}",
+        restart_items, restart_items == 1 ? "" : "s",
+        options.allow_restart && options.strategy == TuneStrategy::kAggressive
+            ? "--allow-restart: restart needed: run `pg_ctlcluster <version> <cluster> restart` "
+              "(or `systemctl restart postgresql`) on the database host; vitals reaches the "
+              "server over a connection and cannot restart it itself"
+            : "vitals never restarts a server: restart it on its host when convenient"));
+  }
   for (const ChangeKind* k : AllChangeKinds()) {
     std::vector<const PlanItem*> todo;
     for (const auto& i : plan.items) {

@@ -164,7 +164,6 @@ class PgSetting final : public ChangeKind {
           version / 10000));
     }
 
-    int restart_items = 0;
     for (const auto& [name, want] : wants) {
       auto it = rows->find(name);
       if (it == rows->end()) {
@@ -240,19 +239,7 @@ class PgSetting final : public ChangeKind {
             "huge_pages changes how shared memory is allocated at start; only "
             "--strategy aggressive changes it";
       }
-      if (item.skip.empty() && item.restart) ++restart_items;
       plan->items.push_back(std::move(item));
-    }
-    if (restart_items > 0) {
-      plan->notes.push_back(fmt::format(
-          "postgres: {} setting{} take effect only after a restart: ALTER SYSTEM writes them and "
-          "pg_settings shows pending_restart; {}",
-          restart_items, restart_items == 1 ? "" : "s",
-          o.allow_restart && o.strategy == TuneStrategy::kAggressive
-              ? "--allow-restart: restart needed: run `pg_ctlcluster <version> <cluster> restart` "
-                "(or `systemctl restart postgresql`) on the database host; vitals reaches the "
-                "server over a connection and cannot restart it itself"
-              : "vitals never restarts PostgreSQL: restart it on its host when convenient"));
     }
     return Status::Ok();
   }

@@ -99,6 +99,54 @@ TEST(TuneRefusal, RedisWithConfigRenamed) {
   EXPECT_THAT(apply.err, HasSubstr("rename-command CONFIG"));
 }
 
+// Runs one Redis command on the tune server (ACL setup).
+void RedisCommand(const std::string& url, const std::vector<std::string>& args) {
+  const int port = std::stoi(url.substr(url.rfind(':') + 1));
+  redisContext* c = redisConnect("127.0.0.1", port);
+  ASSERT_TRUE(c != nullptr && c->err == 0);
+  std::vector<const char*> argv;
+  std::vector<size_t> lens;
+  for (const auto& a : args) {
+    argv.push_back(a.c_str());
+    lens.push_back(a.size());
+  }
+  auto* r = static_cast<redisReply*>(
+      redisCommandArgv(c, static_cast<int>(args.size()), argv.data(), lens.data()));
+  EXPECT_TRUE(r != nullptr && r->type != REDIS_REPLY_ERROR) << (r ? r->str : "no reply");
+  freeReplyObject(r);
+  redisFree(c);
+}
+
+TEST(TuneRefusal, RedisAclUsers) {
+  VITALS_REQUIRE_TUNE_SERVERS();
+  const std::string url = RedisUrl();
+  const std::string hostport = url.substr(std::string("redis://").size());
+  RedisCommand(url, {"ACL", "SETUSER", "vitals_noconfig", "reset", "on", ">nc-s3cret", "~*",
+                     "+@all", "-config"});
+  RedisCommand(url, {"ACL", "SETUSER", "vitals_getonly", "reset", "on", ">go-s3cret", "~*", "+@all",
+                     "-config|set"});
+  const std::string before = ReadRedis(url);
+  TempStore store;
+  auto none = RunTune(
+      {"--redis", "redis://vitals_noconfig:nc-s3cret@" + hostport, "--store", store.path()});
+  ASSERT_EQ(none.exit_code, 0) << none.err;
+  EXPECT_THAT(none.out, HasSubstr("redis: CONFIG GET and CONFIG SET for this ACL user on "
+                                  "redis://vitals_noconfig:***@" +
+                                  hostport +
+                                  " (NOPERM): ACL SETUSER <user> +config|get "
+                                  "+config|set"));
+  auto get_only = RunTune({"--redis", "redis://vitals_getonly:go-s3cret@" + hostport, "--ram",
+                           "4GB", "--apply", "--store", store.path()});
+  EXPECT_EQ(get_only.exit_code, 1);
+  EXPECT_THAT(get_only.out, HasSubstr("~ maxmemory  0 -> 3221225472"));
+  EXPECT_THAT(get_only.out, HasSubstr("redis: CONFIG SET for ACL user vitals_getonly ("));
+  EXPECT_THAT(get_only.out, HasSubstr("ACL SETUSER vitals_getonly +config|set"));
+  EXPECT_THAT(get_only.err, HasSubstr("refusing to apply; nothing was changed:"));
+  EXPECT_THAT(none.out + none.err + get_only.out + get_only.err, Not(HasSubstr("s3cret")));
+  EXPECT_EQ(ReadRedis(url), before);
+  RedisCommand(url, {"ACL", "DELUSER", "vitals_noconfig", "vitals_getonly"});
+}
+
 TEST(TuneRefusal, RollbackNeedsTheBackedUpTargets) {
   VITALS_REQUIRE_TUNE_SERVERS();
   TempStore store;
@@ -126,6 +174,15 @@ TEST(TuneRefusal, RollbackNeedsTheBackedUpTargets) {
   auto ok = RunTune({"--rollback", id, "--proc-sys-root", sys.root(), "--store", store.path()});
   EXPECT_EQ(ok.exit_code, 0) << ok.err;
   EXPECT_EQ(sys.Read("net/core/somaxconn"), "128\n");
+  auto list = RunTune({"--list", "--json", "--store", store.path()});
+  ASSERT_EQ(list.exit_code, 0) << list.err;
+  auto doc = nlohmann::json::parse(list.out);
+  ASSERT_EQ(doc.size(), 1u);
+  EXPECT_EQ(doc[0]["id"], id);
+  EXPECT_EQ(doc[0]["state"], "rolled_back");
+  EXPECT_EQ(doc[0]["note"], "--rollback");
+  EXPECT_EQ(doc[0]["components"], "host");
+  EXPECT_EQ(doc[0]["items"], 1);
 }
 
 }  // namespace

@@ -101,8 +101,32 @@ TEST_F(Tune, DryRunChangesNothing) {
     }
   }
   EXPECT_TRUE(saw_work_mem);
+  EXPECT_THAT(text.out, HasSubstr("2 settings take effect only after a restart: they are "
+                                  "written now and show pending_restart; vitals never restarts"));
+  auto aggressive = RunTune({"--postgres", pg_, "--ram", "4GB", "--cores", "2", "--strategy",
+                             "aggressive", "--allow-restart"});
+  ASSERT_EQ(aggressive.exit_code, 0) << aggressive.err;
+  EXPECT_THAT(aggressive.out, HasSubstr("~ huge_pages  try -> off"));
+  EXPECT_THAT(aggressive.out, HasSubstr("3 settings take effect only after a restart"));
+  EXPECT_THAT(aggressive.out, HasSubstr("--allow-restart: restart needed: run `pg_ctlcluster "
+                                        "<version> <cluster> restart`"));
+  auto conservative = RunTune(
+      {"--postgres", pg_, "--ram", "4GB", "--cores", "2", "--strategy", "conservative", "--json"});
+  ASSERT_EQ(conservative.exit_code, 0) << conservative.err;
+  for (const auto& i : nlohmann::json::parse(conservative.out)["items"]) {
+    if (!i["apply"].get<bool>()) continue;
+    EXPECT_THAT(std::string(i["name"]),
+                ::testing::AnyOf("effective_cache_size", "random_page_cost",
+                                 "effective_io_concurrency", "default_statistics_target",
+                                 "checkpoint_completion_target", "min_wal_size", "max_wal_size"));
+    EXPECT_FALSE(i["restart"].get<bool>());
+  }
   ExpectUnchanged();
-  // A dry run does not even create the store.
+  // A dry run does not even create the store, nor does listing it.
+  EXPECT_FALSE(std::filesystem::exists(store_.path()));
+  auto list = RunTune({"--list", "--store", store_.path()});
+  EXPECT_EQ(list.exit_code, 0);
+  EXPECT_EQ(list.out, "no tune backups in " + store_.path() + "\n");
   EXPECT_FALSE(std::filesystem::exists(store_.path()));
 }
 

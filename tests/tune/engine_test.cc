@@ -1,0 +1,126 @@
+// The tune engine with the server-free kind (host.sysctl over a --proc-sys-root fixture) and a
+// real store: backup before the change, automatic undo when a step fails, checksum refusal.
+#include "tune/engine.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+namespace vitals {
+namespace {
+
+using ::testing::HasSubstr;
+
+class Dir {
+ public:
+  Dir() {
+    char tmpl[] = "/tmp/vitals-tune-engine.XXXXXX";
+    root_ = mkdtemp(tmpl);
+  }
+  ~Dir() { std::filesystem::remove_all(root_); }
+  std::string Path(const std::string& rel) const { return root_ + "/" + rel; }
+  void Write(const std::string& rel, const std::string& text) const {
+    std::filesystem::create_directories(std::filesystem::path(Path(rel)).parent_path());
+    std::ofstream(Path(rel), std::ios::binary) << text;
+  }
+  std::string Read(const std::string& rel) const {
+    std::ifstream in(Path(rel), std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+  }
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+struct Fixture {
+  Dir sys, store_dir;
+  TuneSession session;
+  TuneOptions options;
+  Fixture() {
+    sys.Write("sys/net/core/somaxconn", "128\n");
+    sys.Write("sys/net/ipv4/ip_local_port_range", "1024\t65535\n");
+    session.SetProcSysRoot(sys.Path("sys"));
+    options.host = true;
+  }
+};
+
+TEST(TuneEngine, FailingStepUndoesEverythingFromTheBackup) {
+  Fixture f;
+  // Writes to /dev/null succeed and read back empty: the step fails after somaxconn changed.
+  std::filesystem::create_directories(f.sys.Path("sys/fake"));
+  std::filesystem::create_symlink("/dev/null", f.sys.Path("sys/fake/null"));
+  f.options.manual.push_back({"host", "fake.null", "1"});
+  auto plan = BuildPlan(f.session, f.options);
+  ASSERT_TRUE(plan.ok()) << plan.status().ToString();
+  ASSERT_EQ(plan->ApplicableCount(), 2);
+  EXPECT_TRUE(plan->apply_needs.empty());
+  auto store = Store::Open(f.store_dir.Path("v.db"));
+  ASSERT_TRUE(store.ok());
+  auto out = ApplyPlan(f.session, *plan, *store);
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_TRUE(out->rolled_back);
+  ASSERT_FALSE(out->problems.empty());
+  EXPECT_THAT(out->problems[0], HasSubstr("reads '' after writing '1'"));
+  EXPECT_EQ(out->problems.size(), 1u) << "everything was restored";
+  EXPECT_EQ(f.sys.Read("sys/net/core/somaxconn"), "128\n");
+  auto b = store->GetTuneBackup(out->backup_id);
+  ASSERT_TRUE(b.ok());
+  EXPECT_EQ(b->info.state, "rolled_back");
+  EXPECT_THAT(b->info.note, HasSubstr("apply failed: "));
+  // The audit log: backup, the two writes, the failure, the write-backs.
+  std::vector<std::string> stmts;
+  for (const auto& e : b->audit) stmts.push_back(e.statement);
+  EXPECT_THAT(stmts[0], HasSubstr("backup " + out->backup_id + " saved: 2 items, sha256 "));
+  EXPECT_THAT(stmts, ::testing::Contains(HasSubstr("write back '128' to ")));
+}
+
+TEST(TuneEngine, TamperedBackupIsRefused) {
+  Fixture f;
+  auto plan = BuildPlan(f.session, f.options);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->ApplicableCount(), 1);  // somaxconn; the port range is already wide
+  auto store = Store::Open(f.store_dir.Path("v.db"));
+  ASSERT_TRUE(store.ok());
+  auto out = ApplyPlan(f.session, *plan, *store);
+  ASSERT_TRUE(out.ok());
+  ASSERT_TRUE(out->ok());
+  EXPECT_EQ(f.sys.Read("sys/net/core/somaxconn"), "4096");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(f.store_dir.Path("v.db").c_str(), &db), SQLITE_OK);
+  ASSERT_EQ(
+      sqlite3_exec(db, "UPDATE tune_backups SET backup_json = replace(backup_json, '128', '64')",
+                   nullptr, nullptr, nullptr),
+      SQLITE_OK);
+  sqlite3_close(db);
+  auto back = RollbackBackup(f.session, *store, out->backup_id, "test");
+  ASSERT_FALSE(back.ok());
+  EXPECT_EQ(back.status().code(), Status::Code::kParse);
+  EXPECT_THAT(back.status().message(), HasSubstr("fails its checksum"));
+  EXPECT_THAT(back.status().message(), HasSubstr("nothing was restored"));
+  EXPECT_EQ(f.sys.Read("sys/net/core/somaxconn"), "4096");
+}
+
+TEST(TuneEngine, NothingToApplyAndSha256) {
+  Fixture f;
+  f.sys.Write("sys/net/core/somaxconn", "4096\n");
+  auto plan = BuildPlan(f.session, f.options);
+  ASSERT_TRUE(plan.ok());
+  auto store = Store::Open(f.store_dir.Path("v.db"));
+  ASSERT_TRUE(store.ok());
+  auto out = ApplyPlan(f.session, *plan, *store);
+  ASSERT_FALSE(out.ok());
+  EXPECT_EQ(out.status().code(), Status::Code::kInvalidArgument);
+  EXPECT_THAT(out.status().message(), HasSubstr("nothing to apply"));
+  EXPECT_EQ(Sha256Hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+}
+
+}  // namespace
+}  // namespace vitals
