@@ -146,8 +146,10 @@ class PgIndexCreate final : public ChangeKind {
     if (candidates.empty()) return Status::Ok();
 
     const bool hypo = HypoPgAvailable(pg, plan);
-    if (hypo) (void)pg.Query("BEGIN");
-    bool hypo_ok = hypo && CreateHypoPgInTransaction(pg, plan);
+    // Everything hypopg does (CREATE EXTENSION included) happens in this transaction, rolled
+    // back below: planning leaves nothing behind.
+    const bool in_tx = hypo && pg.Query("BEGIN").ok();
+    const bool hypo_ok = in_tx && CreateHypoPgInTransaction(pg, plan);
     for (auto& [key, c] : candidates) {
       std::sort(c.statements.begin(), c.statements.end(),
                 [](const auto& a, const auto& b) { return a.calls > b.calls; });
@@ -155,9 +157,19 @@ class PgIndexCreate final : public ChangeKind {
         c.statements.resize(kStatementsPerCandidate);
       PlanItem item = MakeItem(s, o, c);
       if (hypo_ok) Estimate(pg, c, &item);
+      auto existing = IndexState(s, c.table->schema, item.name);
+      if (existing.ok() && *existing >= 0) {
+        item.skip =
+            *existing == 0
+                ? fmt::format(
+                      "an INVALID index {} is left from an interrupted build: vitals tune "
+                      "--rollback of its backup (or DROP INDEX CONCURRENTLY {};) removes it",
+                      item.name, Qualified(c.table->schema, item.name))
+                : fmt::format("an index named {} exists already", item.name);
+      }
       plan->items.push_back(std::move(item));
     }
-    if (hypo) (void)pg.Query("ROLLBACK");
+    if (in_tx) (void)pg.Query("ROLLBACK");
     return Status::Ok();
   }
 
@@ -346,7 +358,10 @@ class PgIndexCreate final : public ChangeKind {
   }
 
   static bool CreateHypoPgInTransaction(PgConn& pg, vitals::Plan* plan) {
+    (void)pg.Query("SAVEPOINT vitals_hypopg");  // a failure must not abort the transaction
     auto r = pg.Query("CREATE EXTENSION IF NOT EXISTS hypopg");
+    (void)pg.Query(r.ok() ? "RELEASE SAVEPOINT vitals_hypopg"
+                          : "ROLLBACK TO SAVEPOINT vitals_hypopg");
     if (r.ok()) return true;
     plan->notes.push_back("postgres: hypopg cannot be used (" + r.status().message() +
                           "): index benefits are not estimated");
@@ -403,11 +418,14 @@ class PgIndexCreate final : public ChangeKind {
         why = fmt::format("queryid {}: {}", q.queryid, b.status().message());
         continue;
       }
+      (void)pg.Query("SAVEPOINT vitals_hypo_index");
       auto made =
           pg.Query(fmt::format("SELECT indexrelid FROM hypopg_create_index({})",
                                PgQuoteLiteral(fmt::format("CREATE INDEX ON {} ({})",
                                                           Qualified(c.table->schema, c.table->name),
                                                           JoinQuoted(c.columns)))));
+      (void)pg.Query(made.ok() ? "RELEASE SAVEPOINT vitals_hypo_index"
+                               : "ROLLBACK TO SAVEPOINT vitals_hypo_index");
       auto a = made.ok() ? TotalCost(pg, q.text) : Result<double>(made.status());
       (void)pg.Query("SELECT hypopg_reset()");  // never leave hypothetical indexes
       if (!a.ok()) {

@@ -91,6 +91,24 @@ TEST_F(TuneIndex, WithoutHypoPgThePlanSaysSoAndFallsBackToTheEvidence) {
   EXPECT_THAT(plan.out, Not(HasSubstr("hypopg: cost")));
 }
 
+// An INVALID index of the planned name (a build killed half-way) is never built over.
+TEST_F(TuneIndex, InvalidLeftoverOfThePlannedNameIsLeftAloneWithTheWayOut) {
+  MissingIndexFixture(12000);
+  pgtest::TestConn c(dsn_);
+  const std::string err = c.ExecError(
+      "CREATE UNIQUE INDEX CONCURRENTLY vitals_orders_customer_id_idx ON orders (customer_id)");
+  ASSERT_THAT(err, HasSubstr("could not create unique index"));
+  ASSERT_EQ(IndexValid(kIndex), "f");
+  auto plan = RunTune(Args({}));
+  ASSERT_EQ(plan.exit_code, 0) << plan.out << plan.err;
+  EXPECT_THAT(plan.out, HasSubstr("an INVALID index vitals_orders_customer_id_idx is left from an "
+                                  "interrupted build"));
+  auto apply = RunTune(Args({"--apply"}));
+  EXPECT_NE(apply.exit_code, 0) << apply.out << apply.err;
+  EXPECT_THAT(apply.out + apply.err, HasSubstr("nothing to apply"));
+  EXPECT_EQ(IndexValid(kIndex), "f");  // untouched
+}
+
 TEST_F(TuneIndex, AdvisoryLockHeldElsewhereRefusesTheApply) {
   MissingIndexFixture(12000);
   pgtest::TestConn other(dsn_);
