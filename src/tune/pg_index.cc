@@ -64,6 +64,7 @@ Result<double> TotalCost(PgConn& pg, const std::string& sql) {
   (void)pg.Query(plan.ok() ? "RELEASE SAVEPOINT vitals_explain"
                            : "ROLLBACK TO SAVEPOINT vitals_explain");
   if (!plan.ok()) return plan.status();
+  if (plan->rows() == 0) return Status::Parse("EXPLAIN returned no rows");
   auto doc = nlohmann::json::parse(plan->Text(0, 0), nullptr, false);
   if (doc.is_discarded() || !doc.is_array() || doc.empty() || !doc[0].contains("Plan")) {
     return Status::Parse("EXPLAIN returned no plan");
