@@ -288,6 +288,7 @@ listen_addresses = '127.0.0.1'
 port = $port
 unix_socket_directories = '$sock'
 max_connections = 50
+shared_preload_libraries = 'pg_stat_statements'
 fsync = off
 synchronous_commit = off
 PGC

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include <fmt/format.h>
@@ -62,6 +63,7 @@ struct TuneFlags {
   bool override_manual = false, allow_restart = false, rewrite = false;
   bool apply = false, json = false, list = false;
   std::string rollback, store_flag;
+  std::string index_lock_timeout = "5s", index_statement_timeout = "30m";
   ValidateFlags validate;
 };
 
@@ -100,6 +102,16 @@ std::string BuildOptions(const TuneFlags& f, TuneOptions* o) {
     o->storage = TuneStorage::kSan;
   } else {
     return "--storage must be ssd, hdd or san, not '" + f.storage + "'";
+  }
+  for (auto [flag, text, out] :
+       {std::tuple{"--index-lock-timeout", &f.index_lock_timeout, &o->index_lock_timeout_ms},
+        std::tuple{"--index-statement-timeout", &f.index_statement_timeout,
+                   &o->index_statement_timeout_ms}}) {
+    auto ns = ParseDurationNs(*text);
+    if (!ns.ok() || *ns < 1'000'000) {
+      return fmt::format("{} '{}': give a duration of at least 1ms, like 5s or 30m", flag, *text);
+    }
+    *out = *ns / 1'000'000;
   }
   const bool host = f.host || !f.proc_sys_root.empty();
   o->postgres = !f.postgres.empty();
@@ -287,6 +299,15 @@ int RunTune(int argc, char** argv) {
                "a server it reaches over a connection)");
   app.add_flag("--rewrite", f.rewrite,
                "Redis: CONFIG REWRITE after CONFIG SET when the server has a config file");
+  app.add_option("--index-lock-timeout", f.index_lock_timeout,
+                 "PostgreSQL indexes: lock_timeout for CREATE / DROP / REINDEX INDEX "
+                 "CONCURRENTLY (a build that waits longer fails and its leftover is dropped)")
+      ->type_name("DURATION")
+      ->capture_default_str();
+  app.add_option("--index-statement-timeout", f.index_statement_timeout,
+                 "PostgreSQL indexes: statement_timeout for each index build")
+      ->type_name("DURATION")
+      ->capture_default_str();
   app.add_flag("--apply", f.apply, "Apply the plan (backup first; prints the backup id)");
   app.add_flag("--json", f.json, "Print the plan (and outcome) as JSON");
   app.add_flag("--list", f.list, "List the stored backups");

@@ -52,6 +52,11 @@ struct TuneOptions {
   bool allow_restart = false;     // --allow-restart
   bool redis_rewrite = false;     // --rewrite: CONFIG REWRITE when the server has a config file
   std::vector<ManualSet> manual;  // --set
+  // PostgreSQL object changes (tune/pg_index.cc): SET lock_timeout / statement_timeout around
+  // each CREATE / DROP / REINDEX INDEX CONCURRENTLY (--index-lock-timeout,
+  // --index-statement-timeout).
+  int64_t index_lock_timeout_ms = 5'000;
+  int64_t index_statement_timeout_ms = 30 * 60'000;
   // --only: keep only items with these names ("net.*" matches a prefix); the rest are skipped.
   std::vector<std::string> only;
   // Components asked for (--postgres / --redis / --host, narrowed by --component).

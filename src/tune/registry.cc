@@ -5,9 +5,8 @@ namespace vitals {
 
 const std::vector<const ChangeKind*>& AllChangeKinds() {
   static const std::vector<const ChangeKind*> kKinds = {
-      &PgSettingKind(),
-      &RedisConfigKind(),
-      &HostSysctlKind(),
+      &PgSettingKind(), &PgVacuumKind(),    &PgReindexKind(),  &PgIndexDropKind(),
+      &PgIndexKind(),   &RedisConfigKind(), &HostSysctlKind(),
   };
   return kKinds;
 }
