@@ -51,6 +51,7 @@ class FrameConn {
   // returns Unavailable saying so (and whether a frame was cut short).
   void ReadAvailable();
   Result<std::optional<Frame>> Next();
+  void set_max_payload(uint32_t n) { reader_.set_max_payload(n); }
   // The peer closed or the stream broke (frames may still be buffered: see Next).
   bool closed() const { return !closed_why_.empty(); }
   void Close();

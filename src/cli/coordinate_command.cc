@@ -85,21 +85,6 @@ constexpr CoordFlag kCoordFlags[] = {
     {"--store", true},           {"--no-store", false},  {"-q", false},
     {"--quiet", false},          {"-h", false},          {"--help", false},
 };
-// Load flags that make no sense for the plan as a whole.
-constexpr const char* kRefusedLoadFlags[] = {"--segment",
-                                             "--segment-index",
-                                             "--start-at",
-                                             "--coordinator",
-                                             "--coordinator-timeout",
-                                             "--duet",
-                                             "--observe",
-                                             "--watch-rules",
-                                             "--metrics-listen",
-                                             "--csv",
-                                             "--hlog",
-                                             "--junit",
-                                             "--threads",
-                                             "-t"};
 
 // Splits argv into the coordinator's flags and the load flags (the plan).
 Status SplitArgs(int argc, char** argv, std::vector<std::string>* coord,
@@ -120,15 +105,13 @@ Status SplitArgs(int argc, char** argv, std::vector<std::string>* coord,
       }
       continue;
     }
-    for (const char* refused : kRefusedLoadFlags) {
-      if (name == refused) {
-        return Status::InvalidArgument(fmt::format(
-            "{} is not a plan flag: {}", name,
-            name == "--threads" || name == "-t"
-                ? "each segment sets its own threads (vitals load --coordinator ... --threads N)"
-                : "vitals coordinate sets the segments and the start itself, and writes --json "
-                  "and the store; run --csv/--hlog/--observe/--duet with vitals load"));
-      }
+    if (IsRefusedPlanFlag(name)) {
+      return Status::InvalidArgument(fmt::format(
+          "{} is not a plan flag: {}", name,
+          name == "--threads" || name == "-t"
+              ? "each segment sets its own threads (vitals load --coordinator ... --threads N)"
+              : "vitals coordinate sets the segments and the start itself, and writes --json "
+                "and the store; run --csv/--hlog/--observe/--duet with vitals load"));
     }
     load->push_back(a);
   }

@@ -18,9 +18,20 @@ namespace vitals::cli {
 namespace {
 
 constexpr int64_t kHelloTimeoutMs = 10'000;
+// Before a peer has authenticated: its frames may be this large (a hello is ~200 bytes), and
+// at most this many such peers wait at once beyond the segments (the oldest is dropped), so
+// whoever can reach the port cannot make the coordinator hold much memory or many sockets.
+constexpr uint32_t kMaxHelloPayload = 16 * 1024;
+constexpr size_t kMaxPendingExtra = 16;
 constexpr int64_t kHeartbeatMs = 1000;
 
 int64_t NowMs() { return MonotonicNs() / 1'000'000; }
+
+// j[key] when it is an unsigned integer, else `fallback` (a peer's frame never throws).
+uint64_t CountOr(const nlohmann::json& j, const char* key, uint64_t fallback) {
+  auto it = j.find(key);
+  return it != j.end() && it->is_number_unsigned() ? it->get<uint64_t>() : fallback;
+}
 
 struct Peer {
   std::unique_ptr<FrameConn> conn;
@@ -73,6 +84,7 @@ class Session {
     while (auto c = listener_.Accept(&addr)) {
       auto p = std::make_unique<Peer>();
       p->conn = std::make_unique<FrameConn>(std::move(*c));
+      p->conn->set_max_payload(kMaxHelloPayload);
       p->addr = addr;
       p->nonce = RandomNonceHex();
       p->accepted_ms = p->last_heard_ms = NowMs();
@@ -81,6 +93,10 @@ class Session {
                      nlohmann::json{{"nonce", p->nonce}, {"segments", cfg_.segments}})
               .ok()) {
         pending_.push_back(std::move(p));
+      }
+      if (pending_.size() > size_t(cfg_.segments) + kMaxPendingExtra) {
+        pending_.front()->conn->Close();  // the oldest has had the longest to say hello
+        pending_.erase(pending_.begin());
       }
     }
   }
@@ -94,8 +110,22 @@ class Session {
 
   // Checks a hello; an accepted peer moves to joined_.  Returns false when `p` was closed.
   void OnHello(std::unique_ptr<Peer>& p, const nlohmann::json& j) {
-    const int count = j.value("count", 0);
-    const int index = j.value("index", -1);
+    // Types first: a hello from anyone must never throw (nlohmann's value() does on a type
+    // mismatch), whatever it holds.
+    for (const char* key : {"count", "index"}) {
+      if (j.contains(key) && !j[key].is_number_integer()) {
+        return Refuse(*p, fmt::format("malformed hello: '{}' is not an integer", key));
+      }
+    }
+    for (const char* key : {"mac", "host", "plan_hash", "nonce"}) {
+      if (j.contains(key) && !j[key].is_string()) {
+        return Refuse(*p, fmt::format("malformed hello: '{}' is not a string", key));
+      }
+    }
+    const int64_t count64 = j.value("count", int64_t{0});
+    const int64_t index64 = j.value("index", int64_t{-1});
+    const int count = count64 < 0 || count64 > 1'000'000 ? 0 : int(count64);
+    const int index = index64 < -1 || index64 > 1'000'000 ? -1 : int(index64);
     const std::string mac = j.value("mac", std::string());
     if (!cfg_.token.empty() &&
         !ConstantTimeEqual(HelloMac(cfg_.token, p->nonce, index, count), mac)) {
@@ -131,7 +161,13 @@ class Session {
                                     Label(index), out_.segments[size_t(index)].peer));
     }
     p->index = index;
-    if (!p->conn->Send(FrameKind::kWelcome, nlohmann::json::object()).ok()) {
+    p->conn->set_max_payload(kMaxFramePayload);  // authenticated: its result may be large
+    nlohmann::json welcome = nlohmann::json::object();
+    if (!cfg_.token.empty()) {
+      // Our proof to the segment (mutual authentication, coord_protocol.h).
+      welcome["mac"] = WelcomeMac(cfg_.token, j.value("nonce", std::string()), index, count);
+    }
+    if (!p->conn->Send(FrameKind::kWelcome, welcome).ok()) {
       p->conn->Close();
       return;
     }
@@ -296,12 +332,15 @@ class Session {
           break;
         }
         case FrameKind::kHeartbeat:
-          s.requests = j->value("requests", uint64_t(0));
-          s.errors = j->value("errors", uint64_t(0));
-          s.inflight = j->value("inflight", uint64_t(0));
+          s.requests = CountOr(*j, "requests", s.requests);
+          s.errors = CountOr(*j, "errors", s.errors);
+          s.inflight = CountOr(*j, "inflight", s.inflight);
           break;
         case FrameKind::kResult:
-          s.result_json = j->value("result", std::string());
+          if (!j->contains("result") || !(*j)["result"].is_string()) {
+            return Lose(i, "malformed result frame: 'result' is not a string");
+          }
+          s.result_json = (*j)["result"].get<std::string>();
           s.left_unix_ms = WallClockMs();
           p.finished = true;
           merger_.Close(i);

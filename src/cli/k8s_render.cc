@@ -29,8 +29,13 @@ std::string DnsLabel(const std::string& s) {
   return out;
 }
 
+// Object names get suffixes up to "-coordinator" (12 characters) and a Service name must be
+// an RFC 1035 label (at most 63, starting with a letter): so at most 51, from a letter.
+constexpr size_t kMaxName = 63 - 12;
+
 bool IsDnsLabel(const std::string& s) {
-  if (s.empty() || s.size() > 52) return false;  // room for "-coordinator" in 63
+  if (s.empty() || s.size() > kMaxName) return false;
+  if (!std::islower(static_cast<unsigned char>(s.front()))) return false;
   for (char c : s) {
     if (!(std::islower(static_cast<unsigned char>(c)) ||
           std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
@@ -126,10 +131,17 @@ Result<std::vector<std::pair<std::string, std::string>>> RenderK8s(const Scenari
         "--image is required: the vitals image the pods run (docker build -t REGISTRY/vitals:TAG "
         ". with the repository's Dockerfile)");
   }
-  const std::string name = o.name.empty() ? "vitals-" + DnsLabel(sc.name) : o.name;
+  std::string name = o.name;
+  if (name.empty()) {  // from the scenario's name, cut to fit
+    name = ("vitals-" + DnsLabel(sc.name)).substr(0, kMaxName);
+    while (!name.empty() && name.back() == '-') name.pop_back();
+  }
   if (!IsDnsLabel(name)) {
-    return Status::InvalidArgument(fmt::format(
-        "--name '{}': expected a DNS label of at most 52 characters (a-z, 0-9, '-')", name));
+    return Status::InvalidArgument(
+        fmt::format("--name '{}': expected a DNS label of at most {} characters that starts "
+                    "with a letter (a-z, 0-9, '-'; the Service adds '-coordinator' and "
+                    "Kubernetes allows 63)",
+                    name, kMaxName));
   }
   if (o.port < 1 || o.port > 65535) {
     return Status::InvalidArgument(fmt::format("--port {}: expected 1..65535", o.port));

@@ -89,6 +89,20 @@ void ReadUntilDone(FrameConn* conn, LinkState* st, std::atomic<bool>* stop) {
 
 }  // namespace
 
+bool IsRefusedPlanFlag(std::string_view name) {
+  static constexpr std::string_view kRefused[] = {
+      "--segment",     "--segment-index",  "--segments",
+      "--start-at",    "--coordinator",    "--coordinator-timeout",
+      "--token-file",  "--duet",           "--observe",
+      "--watch-rules", "--metrics-listen", "--csv",
+      "--hlog",        "--junit",          "--json",
+      "--store",       "--threads",        "-t"};
+  for (std::string_view r : kRefused) {
+    if (name == r) return true;
+  }
+  return false;
+}
+
 Status CheckSegmentOwnFlags(const CLI::App& app) {
   static const char* const kOwn[] = {"target",       "--coordinator", "--coordinator-timeout",
                                      "--token-file", "--segment",     "--segment-index",
@@ -194,11 +208,17 @@ int RunCoordinatedSegment(const SegmentJoin& join) {
   }
   auto chj = (*ch)->Json();
   if (!chj.ok()) return Fail(chj.status().message());
-  const std::string nonce = chj->value("nonce", std::string());
+  const auto nonce_it = chj->find("nonce");
+  const std::string nonce =
+      nonce_it != chj->end() && nonce_it->is_string() ? nonce_it->get<std::string>() : "";
+  // Our own challenge: with a token, the coordinator must prove it knows it too (its welcome
+  // carries WelcomeMac), or the segment takes no plan from it.
+  const std::string my_nonce = RandomNonceHex();
   nlohmann::json hello = {
       {"index", seg.index},
       {"count", seg.count},
       {"host", HostName()},
+      {"nonce", my_nonce},
       {"mac", token->empty() ? "" : HelloMac(*token, nonce, seg.index, seg.count)}};
   if (!plan_hash.empty()) hello["plan_hash"] = plan_hash;
   if (Status st = conn.Send(FrameKind::kHello, hello); !st.ok()) return Fail(st.message());
@@ -217,6 +237,21 @@ int RunCoordinatedSegment(const SegmentJoin& join) {
   if ((*answer)->kind != uint8_t(FrameKind::kWelcome)) {
     return Fail(
         fmt::format("unexpected {} frame from the coordinator", FrameKindName((*answer)->kind)));
+  }
+  if (!token->empty()) {
+    auto wj = (*answer)->Json();
+    bool proved = false;
+    if (wj.ok() && wj->contains("mac") && (*wj)["mac"].is_string()) {
+      proved = ConstantTimeEqual(WelcomeMac(*token, my_nonce, seg.index, seg.count),
+                                 (*wj)["mac"].get<std::string>());
+    }
+    if (!proved) {
+      return Fail(fmt::format("{} did not prove it knows the token (its welcome has no valid "
+                              "mac): not a vitals coordinator with the same token; no plan "
+                              "taken from it",
+                              join.coordinator),
+                  kExitUsage);
+    }
   }
   if (!join.quiet) {
     std::fprintf(stderr, "%s: segment %s joined the coordinator at %s; waiting for the plan\n",
@@ -274,7 +309,16 @@ int RunCoordinatedSegment(const SegmentJoin& join) {
   const int64_t start_ms = plan["start_unix_ms"].get<int64_t>();
   std::vector<std::string> args = {"vitals load", target};
   for (const auto& a : plan["args"]) {
-    if (a.is_string()) args.push_back(a.get<std::string>());
+    if (!a.is_string()) continue;
+    const std::string s = a.get<std::string>();
+    if (IsRefusedPlanFlag(s.substr(0, s.find('=')))) {
+      if (!scenario_path.empty()) std::remove(scenario_path.c_str());
+      return Fail(fmt::format("the coordinator's plan has {}, which a plan never carries (it "
+                              "would make this segment write files or listen); refused",
+                              s.substr(0, s.find('='))),
+                  kExitUsage);
+    }
+    args.push_back(s);
   }
   args.insert(
       args.end(),

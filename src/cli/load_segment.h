@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include <CLI/CLI.hpp>
 
@@ -37,6 +38,12 @@ Status CheckSegmentOwnFlags(const CLI::App& app);
 // The shared token: --token-file FILE (first line, trimmed) or $VITALS_COORDINATOR_TOKEN; ""
 // when neither is set.  InvalidArgument when the file cannot be read or is empty.
 Result<std::string> CoordinatorToken(const std::string& token_file);
+
+// Load flags a plan never carries (the coordinator refuses them; a segment refuses a plan
+// that has them, so a plan can never make a segment write files or open listeners): segment
+// and start flags, --threads/-t, the outputs (--csv, --hlog, --junit, --json, --store) and
+// side jobs (--observe, --duet, --watch-rules, --metrics-listen).
+bool IsRefusedPlanFlag(std::string_view name);
 
 // Runs the segment; returns the process exit code.
 int RunCoordinatedSegment(const SegmentJoin& join);

@@ -98,10 +98,10 @@ Result<std::optional<Frame>> FrameReader::Next() {
   }
   const uint32_t n =
       (uint32_t(h[4]) << 24) | (uint32_t(h[5]) << 16) | (uint32_t(h[6]) << 8) | uint32_t(h[7]);
-  if (n > kMaxFramePayload) {
+  if (n > max_payload_) {
     return Status::InvalidArgument(fmt::format(
         "coordinator protocol: a {} frame of {} bytes is over the limit of {} bytes; refused",
-        FrameKindName(h[3]), n, kMaxFramePayload));
+        FrameKindName(h[3]), n, max_payload_));
   }
   if (avail < kFrameHeaderSize + n) return std::optional<Frame>();
   Frame f;
@@ -153,6 +153,11 @@ std::string HelloMac(std::string_view token, std::string_view nonce_hex, int ind
   return Hex(out, len);
 }
 
+std::string WelcomeMac(std::string_view token, std::string_view segment_nonce_hex, int index,
+                       int count) {
+  return HelloMac(token, "welcome:" + std::string(segment_nonce_hex), index, count);
+}
+
 bool ConstantTimeEqual(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;
@@ -198,9 +203,17 @@ Result<std::vector<IntervalSample>> IntervalsFromJson(const nlohmann::json& j) {
     }
     IntervalSample s;
     s.start_s = x["start_s"].get<double>();
-    s.length_s = x.value("length_s", 1.0);
-    s.phase = x.value("phase", std::string());
-    s.request = x.value("request", std::string());
+    const nlohmann::json& len = x.contains("length_s") ? x["length_s"] : nlohmann::json(1.0);
+    const nlohmann::json& phase = x.contains("phase") ? x["phase"] : nlohmann::json("");
+    const nlohmann::json& request = x.contains("request") ? x["request"] : nlohmann::json("");
+    if (!len.is_number() || !phase.is_string() || !request.is_string()) {
+      return Status::InvalidArgument(
+          "coordinator protocol: an interval sample's length_s, phase or request has the wrong "
+          "type");
+    }
+    s.length_s = len.get<double>();
+    s.phase = phase.get<std::string>();
+    s.request = request.get<std::string>();
     s.requests = x["requests"].get<uint64_t>();
     s.errors = x["errors"].get<uint64_t>();
     auto c = DecodeCompressedV2(x["c"].get<std::string>());

@@ -16,7 +16,9 @@
 // Authentication (challenge / HMAC, the token never crosses the wire): the coordinator opens
 // with kChallenge {"nonce": 32 random bytes, hex}; the segment answers kHello with "mac" =
 // hex HMAC-SHA256(token, nonce + ":" + index + "/" + count); the coordinator compares in
-// constant time.
+// constant time.  Then the other way (mutual): the hello carries the segment's own "nonce", and
+// with a token the coordinator's kWelcome carries WelcomeMac over it; a segment with a token
+// takes no plan from a coordinator that cannot show it.
 //
 // Thread-safety: free functions and value types; a FrameReader has one owner.
 #pragma once
@@ -74,6 +76,9 @@ class FrameReader {
   // another protocol version, a payload longer than kMaxFramePayload).  After an error the
   // stream is unusable.
   Result<std::optional<Frame>> Next();
+  // The payload limit (kMaxFramePayload by default).  The coordinator keeps it small until a
+  // peer has authenticated, so an unauthenticated peer can never make it hold a large frame.
+  void set_max_payload(uint32_t n) { max_payload_ = n; }
   // At end of stream: Ok when no partial frame is buffered, else InvalidArgument "truncated
   // frame: got N of M bytes".
   Status AtEnd() const;
@@ -82,11 +87,16 @@ class FrameReader {
  private:
   std::string buf_;
   size_t pos_ = 0;
+  uint32_t max_payload_ = kMaxFramePayload;
 };
 
 // Authentication and plan identity (OpenSSL).
 std::string RandomNonceHex();  // 32 random bytes, hex
 std::string HelloMac(std::string_view token, std::string_view nonce_hex, int index, int count);
+// The coordinator's proof (mutual authentication): its welcome carries "mac" =
+// hex HMAC-SHA256(token, "welcome:" + the segment's own nonce + ":" + index + "/" + count).
+std::string WelcomeMac(std::string_view token, std::string_view segment_nonce_hex, int index,
+                       int count);
 bool ConstantTimeEqual(std::string_view a, std::string_view b);
 std::string Sha256Hex(std::string_view data);
 

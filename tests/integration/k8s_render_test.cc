@@ -115,6 +115,23 @@ TEST(K8sRender, BadInputIsRefused) {
                 &out, &err),
       2);
   EXPECT_THAT(err, HasSubstr("cannot read the scenario file"));
+  // Kubernetes names: the Service adds "-coordinator" and must stay a 63-character label
+  // that starts with a letter.
+  EXPECT_EQ(RunVitals({"k8s", "render", kSteady, "--segments", "4", "--image", "i", "--name",
+                       std::string(52, 'a'), "--out", "-"},
+                      &out, &err),
+            2);
+  EXPECT_THAT(err, HasSubstr("at most 51 characters"));
+  EXPECT_EQ(RunVitals({"k8s", "render", kSteady, "--segments", "4", "--image", "i", "--name",
+                       "4load", "--out", "-"},
+                      &out, &err),
+            2);
+  EXPECT_THAT(err, HasSubstr("starts with a letter"));
+  EXPECT_EQ(RunVitals({"k8s", "render", kSteady, "--segments", "4", "--image", "i", "--name",
+                       std::string(51, 'a'), "--out", "-"},
+                      &out, &err),
+            0)
+      << err;
 }
 
 }  // namespace

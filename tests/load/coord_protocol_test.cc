@@ -172,3 +172,39 @@ TEST(LiveMerger, SlotCompletesWhenEverySegmentPassedIt) {
 
 }  // namespace
 }  // namespace vitals
+
+namespace vitals {
+namespace {
+
+// Before a peer authenticates the coordinator lowers the limit: a large frame is refused from
+// its header, before its payload is read or allocated.
+TEST(FrameCodec, LoweredLimitRefusesLargeFramesFromTheHeader) {
+  FrameReader r;
+  r.set_max_payload(16 * 1024);
+  const std::string payload(20 * 1024, 'x');
+  const std::string big = EncodeFrame(FrameKind::kHello, std::string_view(payload));
+  r.Feed(big.data(), kFrameHeaderSize);  // the header alone is enough to refuse
+  auto f = r.Next();
+  ASSERT_FALSE(f.ok());
+  EXPECT_NE(f.status().message().find("over the limit of 16384 bytes"), std::string::npos)
+      << f.status().message();
+  FrameReader ok;
+  ok.set_max_payload(16 * 1024);
+  const std::string small = EncodeFrame(FrameKind::kHello, nlohmann::json{{"index", 0}});
+  ok.Feed(small.data(), small.size());
+  auto g = ok.Next();
+  ASSERT_TRUE(g.ok());
+  EXPECT_TRUE(g->has_value());
+}
+
+// The coordinator's proof differs from the segment's for the same inputs, depends on the
+// segment's nonce and on the token.
+TEST(CoordAuth, WelcomeMacIsNotTheHelloMac) {
+  EXPECT_NE(WelcomeMac("tok", "abcd", 1, 4), HelloMac("tok", "abcd", 1, 4));
+  EXPECT_NE(WelcomeMac("tok", "abcd", 1, 4), WelcomeMac("tok", "abce", 1, 4));
+  EXPECT_NE(WelcomeMac("tok", "abcd", 1, 4), WelcomeMac("tok2", "abcd", 1, 4));
+  EXPECT_EQ(WelcomeMac("tok", "abcd", 1, 4), WelcomeMac("tok", "abcd", 1, 4));
+}
+
+}  // namespace
+}  // namespace vitals

@@ -167,7 +167,8 @@ TEST(StoreFindings, MigratesAVersionOneStoreKeepingItsRuns) {
       path,
       "DROP TABLE check_plans; DROP TABLE run_findings; DROP TABLE run_noise; DROP TABLE checks; "
       "DROP TABLE "
-      "incidents; DROP TABLE run_alerts; DROP TABLE run_series; DROP TABLE run_segments; DROP TABLE "
+      "incidents; DROP TABLE run_alerts; DROP TABLE run_series; DROP TABLE run_segments; DROP "
+      "TABLE "
       "tune_audit; DROP TABLE tune_backups; PRAGMA user_version = 1;");
   auto store = Store::Open(path);
   ASSERT_TRUE(store.ok()) << store.status().ToString();

@@ -89,13 +89,14 @@ TEST(StoreNoise, MigratesAVersionTwoStoreKeepingItsRuns) {
     sqlite3* db = nullptr;
     ASSERT_EQ(sqlite3_open(path.c_str(), &db), SQLITE_OK);
     // Back to version 2: drop what versions 3 and later added.
-    ASSERT_EQ(sqlite3_exec(db,
-                           "DROP TABLE check_plans; DROP TABLE run_noise; DROP TABLE checks; DROP "
-                           "TABLE incidents; "
-                           "DROP TABLE run_alerts; DROP TABLE run_series; DROP TABLE run_segments; "
-                           "DROP TABLE tune_audit; DROP TABLE tune_backups; PRAGMA user_version = 2;",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_exec(db,
+                     "DROP TABLE check_plans; DROP TABLE run_noise; DROP TABLE checks; DROP "
+                     "TABLE incidents; "
+                     "DROP TABLE run_alerts; DROP TABLE run_series; DROP TABLE run_segments; "
+                     "DROP TABLE tune_audit; DROP TABLE tune_backups; PRAGMA user_version = 2;",
+                     nullptr, nullptr, nullptr),
+        SQLITE_OK);
     sqlite3_close(db);
   }
   auto store = Store::Open(path);
