@@ -23,6 +23,12 @@ constexpr int64_t kHelloTimeoutMs = 10'000;
 // whoever can reach the port cannot make the coordinator hold much memory or many sockets.
 constexpr uint32_t kMaxHelloPayload = 16 * 1024;
 constexpr size_t kMaxPendingExtra = 16;
+// An authenticated segment's interval frames: at most this many samples each (one per
+// request name per interval, and a few intervals), starting at most this long after the plan.
+constexpr size_t kMaxSamplesPerFrame = 10'000;
+constexpr double kLateSlackS = 120;
+// After STOP, how long the segments have to send their results before they count as lost.
+constexpr int64_t kStopGraceMs = 30'000;
 constexpr int64_t kHeartbeatMs = 1000;
 
 int64_t NowMs() { return MonotonicNs() / 1'000'000; }
@@ -218,6 +224,7 @@ class Session {
   void StopAll(const std::string& reason) {
     if (stopping_) return;
     stopping_ = true;
+    stop_deadline_ms_ = NowMs() + kStopGraceMs;
     std::fprintf(stderr, "vitals coordinate: stopping every segment: %s\n", reason.c_str());
     for (auto& p : joined_) {
       if (p && !p->finished)
@@ -328,6 +335,19 @@ class Session {
         case FrameKind::kInterval: {
           auto samples = IntervalsFromJson((*j)["samples"]);
           if (!samples.ok()) return Lose(i, samples.status().message());
+          // An interval belongs to the plan's time: one far past it would wait in the merger
+          // forever, and a frame of very many samples would be held whole.
+          if (samples->size() > kMaxSamplesPerFrame) {
+            return Lose(i, fmt::format("an interval frame of {} samples (at most {})",
+                                       samples->size(), kMaxSamplesPerFrame));
+          }
+          for (const IntervalSample& x : *samples) {
+            const bool late = cfg_.planned_s > 0 && x.start_s > cfg_.planned_s + kLateSlackS;
+            if (!(x.start_s >= 0) || late) {
+              return Lose(i, fmt::format("an interval at {:.1f} s, outside the plan's {:.0f} s",
+                                         x.start_s, cfg_.planned_s));
+            }
+          }
           if (Status st = merger_.Add(i, *samples); !st.ok()) return Lose(i, st.message());
           break;
         }
@@ -408,6 +428,13 @@ class Session {
         if (!joined_[size_t(i)]->finished) ServeSegment(i);
       }
       OnMerged(merger_.TakeComplete());
+      if (stopping_ && NowMs() > stop_deadline_ms_) {
+        for (int i = 0; i < cfg_.segments; ++i) {
+          if (!joined_[size_t(i)]->finished) {
+            Lose(i, fmt::format("no result within {} s of the stop", kStopGraceMs / 1000));
+          }
+        }
+      }
       if (stop_ && stop_->load() && !out_.stopped_by_caller) {
         out_.stopped_by_caller = true;
         StopAll("the coordinator was interrupted (Ctrl-C / SIGTERM)");
@@ -431,6 +458,7 @@ class Session {
   Progress last_;
   bool started_ = false, stopping_ = false, quiet_joins_ = false;
   int64_t next_heartbeat_ = 0;
+  int64_t stop_deadline_ms_ = 0;
 };
 
 }  // namespace
