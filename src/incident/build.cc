@@ -7,6 +7,7 @@
 
 #include "core/units.h"
 #include "incident/incident.h"
+#include "incident/tune_changes.h"
 #include "load/thresholds.h"
 #include "report/report_data.h"
 
@@ -304,6 +305,7 @@ Result<IncidentRecord> BuildIncident(Store& store, const IncidentOptions& o) {
       AddFindings(findings, at, "run " + info->id, &causes, &rec, true);
     }
   }
+  VITALS_RETURN_IF_ERROR(detail::AddTuneChanges(store, kCauseLookbackMs, &rec, &causes));
   for (auto& [key, c] : causes) rec.causes.push_back(std::move(c));
   if (rec.impact.degraded) rec.ranking = RankCauses(rec.causes, rec.impact);
 

@@ -117,7 +117,8 @@ std::string RankCauses(std::vector<IncidentCause>& causes, const IncidentImpact&
     return a.id + a.subject < b.id + b.subject;
   });
   for (size_t i = 0; i < causes.size(); ++i) causes[i].rank = int(i) + 1;
-  return "findings seen from 15 min before the degradation began until it ended, ranked by "
+  return "findings (and vitals tune changes) seen from 15 min before the degradation began "
+         "until it ended, ranked by "
          "level (critical first), then priority (P0 first), then by when each was first seen "
          "relative to the onset: at or before the onset first, then the smallest gap";
 }

@@ -85,7 +85,8 @@ struct IncidentEvent {
   int64_t unix_ms = 0;
   std::string source;  // "run 2026...", "check 2026...", "impact", "threshold"
   std::string kind;    // run_start, run_end, breach_began, breach_ended, degradation_began,
-                       // degradation_ended, alert_firing, alert_resolved, finding, check
+                       // degradation_ended, alert_firing, alert_resolved, finding, check,
+                       // tune (a step of vitals tune's audit log)
   std::string text;
 };
 

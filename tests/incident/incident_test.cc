@@ -175,6 +175,56 @@ TEST_F(IncidentTest, CausesAreRankedByLevelThenOnset) {
   EXPECT_NE(rec->ranking.find("critical first"), std::string::npos);
 }
 
+// What vitals tune changed joins the record: every audited step on the timeline, and changes
+// applied before the degradation (and not rolled back before it) as a cause candidate whose
+// action is the rollback.  A backup rolled back before the onset is no candidate.
+TEST_F(IncidentTest, TuneChangesJoinTheTimelineAndBecomeACause) {
+  AddRun();
+  auto save = [&](int64_t at_ms, const std::vector<TuneAuditEntry>& steps) {
+    TuneBackupInfo info;
+    info.created_unix_ms = at_ms;
+    info.components = "postgres";
+    info.items = 1;
+    info.state = "applied";
+    info.checksum = "c";
+    auto id = store_->SaveTuneBackup(info, "{}");
+    EXPECT_TRUE(id.ok()) << id.status().ToString();
+    for (const TuneAuditEntry& e : steps) EXPECT_TRUE(store_->AppendTuneAudit(*id, e).ok());
+    return *id;
+  };
+  const std::string applied = save(
+      kStart + 4'000, {{kStart + 4'000, "tune", "backup saved", "ok"},
+                       {kStart + 5'000, "postgres", "ALTER SYSTEM SET work_mem = '64kB'", "ok"},
+                       {kStart + 5'100, "postgres", "SELECT pg_reload_conf()", "ok"}});
+  save(kStart + 1'000, {{kStart + 1'000, "redis", "CONFIG SET maxmemory 1gb", "ok"},
+                        {kStart + 2'000, "tune", "rollback (--rollback) verified", "ok"}});
+  auto rec = BuildIncident(*store_, Window(kStart - 60'000, kStart + 90'000));
+  ASSERT_TRUE(rec.ok()) << rec.status().ToString();
+  int tune_events = 0;
+  for (const IncidentEvent& e : rec->timeline) {
+    if (e.kind != "tune") continue;
+    ++tune_events;
+    EXPECT_EQ(e.source.rfind("tune ", 0), 0u) << e.source;
+  }
+  EXPECT_EQ(tune_events, 5);
+  const IncidentCause* change = nullptr;
+  for (const IncidentCause& c : rec->causes) {
+    if (c.id == "tune.change") {
+      EXPECT_EQ(change, nullptr) << "only the backup that was not rolled back";
+      change = &c;
+    }
+  }
+  ASSERT_NE(change, nullptr);
+  EXPECT_EQ(change->subject, applied);
+  EXPECT_EQ(change->times_seen, 2);
+  EXPECT_EQ(change->first_seen_unix_ms, kStart + 5'000);
+  EXPECT_LT(change->onset_gap_s, 0) << "applied before the onset";
+  EXPECT_NE(change->evidence.find("work_mem = '64kB'"), std::string::npos) << change->evidence;
+  EXPECT_NE(change->action.find("vitals tune --rollback " + applied), std::string::npos);
+  // The markdown shows the step (it is text from the store: escaped like the rest).
+  EXPECT_NE(RenderIncidentMarkdown(*rec).find("tune.change"), std::string::npos);
+}
+
 TEST_F(IncidentTest, NoDegradationAndEmptyWindowsSaySo) {
   auto empty = BuildIncident(*store_, Window(kStart, kStart + 60'000));
   ASSERT_TRUE(empty.ok());
