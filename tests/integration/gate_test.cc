@@ -172,16 +172,22 @@ TEST_F(GateCli, SameLatencyNeverFailsSlowerLatencyNeverPasses) {
   }
 }
 
-// Both targets loaded at the same time: the paired test sees the 1 ms every interval, on any
-// machine.
+// Both targets loaded at the same time: the paired test sees the +9 ms every interval.  On a
+// machine so loaded that over 30 % of the intervals are disturbed the gate still refuses to
+// judge (UNSTABLE ENVIRONMENT, exit 2; seen while two builds ran beside the suite); it never
+// passes the slowdown.
 TEST_F(GateCli, DuetFindsTheSlowerTargetIntervalByInterval) {
   std::string out, err;
   const int rc = Vitals({"gate", "--duet", "--run", ids_[4]}, &out, &err);
   std::printf("%s\n", out.c_str());
-  EXPECT_EQ(rc, 99) << out << err;
-  EXPECT_THAT(out, HasSubstr("vitals gate: FAIL"));
-  EXPECT_THAT(out, HasSubstr("FAIL: p95 up > 20% and significant: p95: "));
-  EXPECT_THAT(out, HasSubstr("(Wilcoxon signed-rank p="));
+  ASSERT_TRUE(rc == 99 || rc == 2) << out << err;
+  if (rc == 99) {
+    EXPECT_THAT(out, HasSubstr("vitals gate: FAIL"));
+    EXPECT_THAT(out, HasSubstr("FAIL: p95 up > 20% and significant: p95: "));
+    EXPECT_THAT(out, HasSubstr("(Wilcoxon signed-rank p="));
+  } else {
+    EXPECT_THAT(out, HasSubstr("vitals gate: UNSTABLE ENVIRONMENT"));
+  }
   EXPECT_THAT(out, HasSubstr("side a (run " + ids_[3] + ")"));
   // Either side names the pair; compare says what it pairs.
   EXPECT_EQ(Vitals({"compare", "--duet", ids_[3]}, &out, &err), 0) << err;
