@@ -22,6 +22,8 @@
 #include "tune/engine.h"
 #include "tune/pg_value.h"
 #include "tune/plan.h"
+#include "tune/secret_params.h"
+#include "tune/target_host.h"
 
 namespace vitals::cli {
 namespace {
@@ -66,6 +68,19 @@ struct TuneFlags {
   std::string index_lock_timeout = "5s", index_statement_timeout = "30m";
   ValidateFlags validate;
 };
+
+// "postgres on db.example" when a component to tune runs on another host and --ram / --cores
+// do not give its size; "" otherwise.  Read from the DSN / URL text: nothing is contacted.
+std::string RemoteWithoutSize(const TuneFlags& f, const TuneOptions& o) {
+  if (!f.ram.empty() && f.cores > 0) return "";
+  if (o.postgres) {
+    if (std::string h = PgRemoteHost(f.postgres); !h.empty()) return "postgres on " + h;
+  }
+  if (o.redis) {
+    if (std::string h = RedisRemoteHost(f.redis); !h.empty()) return "redis on " + h;
+  }
+  return "";
+}
 
 int Usage(const std::string& msg) {
   std::fprintf(stderr, "%s: %s\n(see vitals tune --help)\n", kCmd, msg.c_str());
@@ -177,6 +192,9 @@ std::string BuildOptions(const TuneFlags& f, TuneOptions* o) {
     ManualSet m{s.substr(0, colon), s.substr(colon + 1, eq - colon - 1), s.substr(eq + 1)};
     if (m.component != "postgres" && m.component != "redis" && m.component != "host") {
       return "--set '" + s + "': the component must be postgres, redis or host";
+    }
+    if (IsSecretBearingParameter(m.component, m.name)) {
+      return SecretParameterRefusal(m.component, m.name);
     }
     o->manual.push_back(std::move(m));
   }
@@ -346,6 +364,14 @@ int RunTune(int argc, char** argv) {
     return Usage("nothing to tune: give --postgres DSN, --redis URL and/or --host");
   }
 
+  const std::string remote = RemoteWithoutSize(f, o);
+  if (!remote.empty() && f.apply) {
+    return Usage(fmt::format(
+        "{} is not this machine: --apply needs --ram and --cores of that server (without them "
+        "the sizes come from this machine's RAM and CPUs, and shared_buffers sized for the "
+        "wrong host can stop the server at its next restart)",
+        remote));
+  }
   if (f.validate.enabled() && !f.apply) {
     return Usage("--validate runs loads around an apply: add --apply");
   }
@@ -356,6 +382,12 @@ int RunTune(int argc, char** argv) {
   if (!st.ok()) return ReportError(kCmd, st);
   auto plan = BuildPlan(session, o);
   if (!plan.ok()) return ReportError(kCmd, plan.status());
+  if (!remote.empty()) {
+    plan->notes.push_back(fmt::format(
+        "{} is not this machine: the sizes assume this machine's RAM and cores; give --ram "
+        "and --cores of that server (--apply requires them)",
+        remote));
+  }
 
   if (!f.apply) {
     if (f.json) {

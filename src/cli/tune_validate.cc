@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <memory>
 #include <thread>
@@ -27,6 +28,10 @@
 
 namespace vitals::cli {
 namespace {
+
+// SIGINT / SIGTERM after the apply: stop the wait or the load, roll back, exit 130.
+std::atomic<bool> g_interrupted{false};
+void OnInterrupt(int) { g_interrupted.store(true); }
 
 struct LoadRunOutcome {
   std::string run_id;
@@ -58,7 +63,7 @@ Result<LoadOptions> BuildLoad(const ValidateFlags& f, std::string* scenario_name
 }
 
 Result<LoadRunOutcome> RunOneLoad(const ValidateFlags& f, const std::string& store_path,
-                                  const char* phase) {
+                                  const char* phase, std::atomic<bool>* stop) {
   std::string scenario_name;
   auto o = BuildLoad(f, &scenario_name);
   if (!o.ok()) return o.status();
@@ -68,8 +73,7 @@ Result<LoadRunOutcome> RunOneLoad(const ValidateFlags& f, const std::string& sto
   oo.scenario_name = scenario_name;
   auto outputs = RunOutputs::Open(oo, &*o);
   if (!outputs.ok()) return outputs.status();
-  std::atomic<bool> stop{false};
-  auto result = RunLoad(*o, &stop, [](const Progress&) {});
+  auto result = RunLoad(*o, stop, [](const Progress&) {});
   if (!result.ok()) {
     (*outputs)->Fail(result.status().message());
     return result.status();
@@ -173,7 +177,8 @@ int RunValidated(const ValidateFlags& f, TuneSession& session, const Plan& plan,
   }
   // 1. Baseline.
   Say(json, "validate: baseline load " + RedactSecrets(f.target));
-  auto before = RunOneLoad(f, store.path(), "baseline");
+  std::atomic<bool> no_stop{false};
+  auto before = RunOneLoad(f, store.path(), "baseline", &no_stop);
   if (!before.ok() || !before->failure.empty()) {
     const std::string why = before.ok() ? before->failure : before.status().message();
     std::fprintf(stderr,
@@ -199,12 +204,27 @@ int RunValidated(const ValidateFlags& f, TuneSession& session, const Plan& plan,
   Say(json, fmt::format("Applied {} change{}. Backup {}.", applied->applied,
                         applied->applied == 1 ? "" : "s", id));
   (void)session.Audit("tune", "validate: baseline load was run " + before->run_id, "ok");
-  // 3. Settle, then the same load again.
-  const int64_t settle_ns = ParseDurationNs(f.settle).value();
+  // 3. Settle, then the same load again; an interrupt from here on rolls back.
+  g_interrupted.store(false);
+  std::signal(SIGINT, OnInterrupt);
+  std::signal(SIGTERM, OnInterrupt);
+  auto interrupted = [&] {
+    Say(json, "validate: interrupted; rolling back");
+    report["verdict"] = "interrupted";
+    return emit(
+        RollBack(session, store, id, "validate: interrupted", kExitInterrupted, json, &report));
+  };
+  const auto settle_end = std::chrono::steady_clock::now() +
+                          std::chrono::nanoseconds(ParseDurationNs(f.settle).value());
   Say(json, "validate: settling " + f.settle);
-  std::this_thread::sleep_for(std::chrono::nanoseconds(settle_ns));
+  while (!g_interrupted.load() && std::chrono::steady_clock::now() < settle_end) {
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(
+        std::chrono::milliseconds(50), settle_end - std::chrono::steady_clock::now()));
+  }
+  if (g_interrupted.load()) return interrupted();
   Say(json, "validate: load after the apply");
-  auto after = RunOneLoad(f, store.path(), "after");
+  auto after = RunOneLoad(f, store.path(), "after", &g_interrupted);
+  if (g_interrupted.load()) return interrupted();
   if (!after.ok() || !after->failure.empty()) {
     const std::string why = after.ok() ? after->failure : after.status().message();
     Say(json, "validate: health check failed: the load after the apply failed: " + why);
@@ -221,9 +241,12 @@ int RunValidated(const ValidateFlags& f, TuneSession& session, const Plan& plan,
   auto a = gate::LoadRun(&store, before->run_id);
   auto b = gate::LoadRun(&store, after->run_id);
   if (!a.ok() || !b.ok()) {
-    Say(json, "validate: cannot read the runs back: " +
-                  (a.ok() ? b.status().message() : a.status().message()));
-    return emit(kExitFailure);
+    const std::string why = a.ok() ? b.status().message() : a.status().message();
+    Say(json, "validate: cannot read the runs back, so nothing decides to keep the change: " + why +
+                  "; rolling back");
+    report["verdict"] = "runs unreadable";
+    return emit(RollBack(session, store, id, "validate: cannot read the runs back: " + why,
+                         kExitFailure, json, &report));
   }
   gate::Policy policy = gate::DefaultPolicy();
   std::optional<gate::EnvironmentCheck> env;
@@ -271,12 +294,14 @@ int RunValidated(const ValidateFlags& f, TuneSession& session, const Plan& plan,
     report["verdict"] = "pass";
     return emit(kExitOk);
   }
-  (void)store.SetTuneBackupState(id, "applied", "validate: cannot decide (" + outcome + ")");
-  Say(json, fmt::format("validate: the gate cannot decide ({}); the change is kept: vitals tune "
-                        "--rollback {} undoes it",
-                        outcome, id));
+  Say(json, fmt::format("validate: the comparison could not decide ({}): only a PASS keeps the "
+                        "change; rolling back (a longer -d/--duration gives the gate more "
+                        "intervals per side)",
+                        outcome));
   report["verdict"] = "undecided";
-  return emit(kExitUsage);
+  return emit(RollBack(session, store, id,
+                       "validate: the comparison could not decide (" + outcome + ")", kExitFailure,
+                       json, &report));
 }
 
 }  // namespace vitals::cli

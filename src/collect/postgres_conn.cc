@@ -134,9 +134,12 @@ Result<PgRows> PgConn::QueryWithin(const std::string& sql, int64_t timeout_ms) {
 }
 
 std::string PgQuoteLiteral(std::string_view s) {
-  std::string out = "'";
+  // With standard_conforming_strings=off a backslash in '...' is an escape, so a value with
+  // one is written as E'...' with backslashes doubled: the same text under either setting.
+  const bool escape = s.find('\\') != std::string_view::npos;
+  std::string out = escape ? "E'" : "'";
   for (char c : s) {
-    if (c == '\'') out.push_back('\'');
+    if (c == '\'' || (escape && c == '\\')) out.push_back(c);
     out.push_back(c);
   }
   out.push_back('\'');

@@ -96,7 +96,9 @@ class PgConn {
   std::vector<std::string> secrets_;
 };
 
-// SQL string literal ('it''s') for values we put into catalog queries.
+// SQL string literal ('it''s') for values we put into catalog queries and ALTER SYSTEM; a value
+// with a backslash becomes E'a\\b' (backslashes doubled), safe whatever
+// standard_conforming_strings is.
 std::string PgQuoteLiteral(std::string_view s);
 
 }  // namespace vitals::detail

@@ -26,6 +26,11 @@
 //     run after a crash, for items that were never applied.
 //   - Verify() compares the component's state with the snapshots after Undo() and returns one
 //     line per item that is not as it was ("work_mem: is 64kB, was 4MB (source default)").
+//   - CheckEntry() re-checks an entry read back from the store before Undo() or Verify() sees
+//     it (a backup's checksum only proves it was not damaged, not who wrote it): the names it
+//     will put into statements or paths (setting, CONFIG parameter, sysctl, index) must be ones
+//     the kind could have planned.  "" when the entry is safe, else why it is refused; the
+//     engine then reports the item as not restored and never passes it to Undo() or Verify().
 //
 // Thread-safety: kinds are stateless singletons; all state is in the TuneSession.
 #pragma once
@@ -70,6 +75,7 @@ class ChangeKind {
                       const std::vector<const BackupEntry*>& entries) const = 0;
   virtual std::vector<std::string> Verify(TuneSession& session,
                                           const std::vector<const BackupEntry*>& entries) const = 0;
+  virtual std::string CheckEntry(const BackupEntry& entry) const = 0;
 };
 
 }  // namespace vitals

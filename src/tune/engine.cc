@@ -10,6 +10,7 @@
 
 #include "core/redact.h"
 #include "tune/kinds.h"
+#include "tune/secret_params.h"
 
 namespace vitals {
 namespace {
@@ -80,7 +81,15 @@ std::vector<std::string> UndoAll(TuneSession& session, const std::vector<BackupE
   std::vector<std::string> problems;
   const auto& kinds = AllChangeKinds();
   for (auto it = kinds.rbegin(); it != kinds.rend(); ++it) {
-    auto mine = OfKind(entries, **it);
+    std::vector<const BackupEntry*> mine;
+    for (const BackupEntry* e : OfKind(entries, **it)) {
+      if (std::string why = (*it)->CheckEntry(*e); !why.empty()) {
+        problems.push_back(
+            fmt::format("{} {}: refused, not restored: {}", e->component, e->name, why));
+      } else {
+        mine.push_back(e);
+      }
+    }
     if (mine.empty()) continue;
     Status st = (*it)->Undo(session, mine);
     if (!st.ok())
@@ -179,6 +188,10 @@ Result<ApplyOutcome> ApplyPlan(TuneSession& session, const Plan& plan, Store& st
     if (!i.skip.empty()) continue;
     const ChangeKind* k = FindChangeKind(i.kind);
     if (k == nullptr) return Status::Internal("plan item of unknown kind " + i.kind);
+    if (IsSecretBearingParameter(i.component, i.name)) {
+      // Never snapshot a secret: the backup, plan and audit would hold it.
+      return Status::InvalidArgument(SecretParameterRefusal(i.component, i.name));
+    }
     auto old = k->Snapshot(session, i);
     if (!old.ok()) return old.status();
     items.push_back({{"kind", i.kind},

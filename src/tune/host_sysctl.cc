@@ -218,6 +218,13 @@ class HostSysctl final : public ChangeKind {
     return Status::Ok();
   }
 
+  std::string CheckEntry(const BackupEntry& e) const override {
+    if (!IsSysctlName(e.name)) {
+      return "'" + e.name + "' is not a sysctl name (letters, digits, _, - and single dots)";
+    }
+    return "";
+  }
+
   Status Undo(TuneSession& s, const std::vector<const BackupEntry*>& entries) const override {
     Status first;
     for (size_t k = 0; k < entries.size(); ++k) {

@@ -263,6 +263,13 @@ class PgIndexCreate final : public ChangeKind {
     return Status::Ok();
   }
 
+  std::string CheckEntry(const BackupEntry& e) const override {
+    std::string why = tuneobj::CheckIdentifier("schema", e.old.value("schema", ""));
+    if (why.empty()) why = tuneobj::CheckIdentifier("index", e.old.value("index", e.name));
+    if (why.empty()) why = tuneobj::CheckIdentifier("index", e.name);
+    return why;
+  }
+
   Status Undo(TuneSession& s, const std::vector<const BackupEntry*>& entries) const override {
     VITALS_RETURN_IF_ERROR(TryIndexLock(s));
     Status first;

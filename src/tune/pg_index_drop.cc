@@ -163,6 +163,18 @@ class PgIndexDrop final : public ChangeKind {
     return Status::Ok();
   }
 
+  std::string CheckEntry(const BackupEntry& e) const override {
+    std::string why = tuneobj::CheckIdentifier("schema", e.old.value("schema", ""));
+    if (why.empty()) why = tuneobj::CheckIdentifier("index", e.old.value("index", ""));
+    if (!why.empty()) return why;
+    // The definition is run on rollback: only one plain CREATE INDEX statement.
+    const std::string def = e.old.value("definition", "");
+    if (Concurrently(def).empty() || def.find(';') != std::string::npos) {
+      return "its definition is not one plain CREATE INDEX statement";
+    }
+    return "";
+  }
+
   Status Undo(TuneSession& s, const std::vector<const BackupEntry*>& entries) const override {
     VITALS_RETURN_IF_ERROR(TryIndexLock(s));
     const TuneOptions defaults;

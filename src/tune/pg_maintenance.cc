@@ -105,6 +105,9 @@ class PgVacuum final : public ChangeKind {
     return Status::Ok();
   }
 
+  // Undo only audits and Verify reads nothing: no name reaches a statement.
+  std::string CheckEntry(const BackupEntry&) const override { return ""; }
+
   Status Undo(TuneSession& s, const std::vector<const BackupEntry*>& entries) const override {
     for (const BackupEntry* e : entries) {
       VITALS_RETURN_IF_ERROR(s.Audit("postgres", e->name, "nothing to undo"));
@@ -278,6 +281,11 @@ class PgReindex final : public ChangeKind {
       return Status::Unavailable(st.message() + dropped);
     }
     return Status::Ok();
+  }
+
+  // Undo only audits; Verify passes the index to to_regclass() as a quoted literal.
+  std::string CheckEntry(const BackupEntry& e) const override {
+    return e.name.rfind("reindex ", 0) == 0 ? "" : "its name is not 'reindex schema.index'";
   }
 
   Status Undo(TuneSession& s, const std::vector<const BackupEntry*>& entries) const override {

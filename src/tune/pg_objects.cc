@@ -72,6 +72,15 @@ ScopedTimeouts::~ScopedTimeouts() {
   (void)s_.pg()->Query("SET statement_timeout = " + PgQuoteLiteral(old_statement_));
 }
 
+std::string CheckIdentifier(std::string_view what, std::string_view name) {
+  if (name.empty()) return fmt::format("its {} name is empty", what);
+  if (name.size() > 63) return fmt::format("its {} name is longer than 63 bytes", what);
+  if (name.find('\0') != std::string_view::npos) {
+    return fmt::format("its {} name contains a NUL byte", what);
+  }
+  return "";
+}
+
 std::string VitalsIndexName(std::string_view table, const std::vector<std::string>& columns) {
   std::string base = "vitals_" + std::string(table);
   for (const auto& c : columns) base += "_" + c;

@@ -56,6 +56,10 @@ std::string BuildTimeEstimate(double table_bytes);
 // "\"schema\".\"name\"" with QuoteIdent on each part.
 std::string Qualified(std::string_view schema, std::string_view name);
 
+// "" when `name` can be an identifier read back from a backup (1..63 bytes, no NUL; it is
+// always quoted with QuoteIdent), else why not.  `what` names it in the message ("schema").
+std::string CheckIdentifier(std::string_view what, std::string_view name);
+
 // The valid/invalid state of index schema.name: 1 valid, 0 invalid, -1 absent.
 Result<int> IndexState(TuneSession& s, const std::string& schema, const std::string& name);
 

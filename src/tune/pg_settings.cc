@@ -13,6 +13,7 @@
 #include "tune/kinds.h"
 #include "tune/pg_value.h"
 #include "tune/pgtune.h"
+#include "tune/secret_params.h"
 
 namespace vitals {
 namespace {
@@ -130,6 +131,9 @@ class PgSetting final : public ChangeKind {
     }
     for (const auto& m : o.manual) {
       if (m.component != "postgres") continue;
+      if (IsSecretBearingParameter("postgres", m.name)) {
+        return Status::InvalidArgument(SecretParameterRefusal("postgres", m.name));
+      }
       if (!IsPgSettingName(m.name)) {
         return Status::InvalidArgument(fmt::format(
             "--set postgres:{}={}: '{}' is not a setting name (lower case letters, digits, _ "
@@ -353,6 +357,18 @@ class PgSetting final : public ChangeKind {
       return Status::Internal("postgres: " + all);
     }
     return s.Audit("postgres", "verify applied values", "ok");
+  }
+
+  std::string CheckEntry(const BackupEntry& e) const override {
+    if (!IsPgSettingName(e.name)) {
+      return "'" + e.name + "' is not a setting name (lower case letters, digits, _ and .)";
+    }
+    if (IsSecretBearingParameter("postgres", e.name)) {
+      return "vitals tune never changes secret-bearing parameters";
+    }
+    const auto& a = e.old.contains("auto_conf") ? e.old["auto_conf"] : nlohmann::json(nullptr);
+    if (!a.is_null() && !a.is_string()) return "its auto_conf value is not a string";
+    return "";
   }
 
   Status Undo(TuneSession& s, const std::vector<const BackupEntry*>& entries) const override {

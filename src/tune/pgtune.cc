@@ -61,9 +61,10 @@ std::vector<PgTuneValue> PgTuneRecommend(const PgTuneInput& in) {
       fmt::format("effective_io_concurrency = {} ({})", io, TuneStorageName(in.storage)),
       PgTuneGroup::kPlanner);
 
-  // Parallel workers: pgtune sets them from 2 cores.
+  // Parallel workers: pgtune's selectParallelSettings returns nothing below 4 cores (then
+  // work_mem is divided by 1 worker per gather).
   int per_gather = 1;
-  if (in.cores >= 2) {
+  if (in.cores >= 4) {
     per_gather = (in.cores + 1) / 2;
     if (!dw) per_gather = std::min(per_gather, 4);
     const int maint_workers = std::min((in.cores + 1) / 2, 4);

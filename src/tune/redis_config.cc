@@ -3,6 +3,7 @@
 // restored the same way from the CONFIG GET values in the backup.  CONFIG REWRITE only with
 // --rewrite and when the server has a config file.
 #include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <map>
@@ -10,6 +11,8 @@
 #include <fmt/format.h>
 
 #include "tune/kinds.h"
+#include "tune/redis_value.h"
+#include "tune/secret_params.h"
 
 namespace vitals {
 namespace {
@@ -41,6 +44,18 @@ void CountKeys(const std::map<std::string, std::string>& info, int64_t* keys, in
     *keys += field("keys");
     *expires += field("expires");
   }
+}
+
+// A CONFIG parameter name as Redis spells them: maxmemory-policy, hash-max-listpack-entries.
+bool IsRedisParameterName(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  for (char c : n) {
+    if (!(std::islower(static_cast<unsigned char>(c)) ||
+          std::isdigit(static_cast<unsigned char>(c)) || c == '-')) {
+      return false;
+    }
+  }
+  return true;
 }
 
 std::string Mib(int64_t b) { return fmt::format("{} MiB", b >> 20); }
@@ -187,6 +202,9 @@ class RedisConfig final : public ChangeKind {
     }
     for (const auto& m : o.manual) {
       if (m.component != "redis") continue;
+      if (IsSecretBearingParameter("redis", m.name)) {  // never CONFIG GET a secret
+        return Status::InvalidArgument(SecretParameterRefusal("redis", m.name));
+      }
       auto v = ConfigGet(r, m.name);
       if (!v.ok()) return v.status();
       if (!*v) {
@@ -198,7 +216,7 @@ class RedisConfig final : public ChangeKind {
       std::erase_if(plan->items,
                     [&](const PlanItem& i) { return i.component == "redis" && i.name == m.name; });
       PlanItem& i = add(m.name, m.value, "asked for with --set", "--set", "immediate");
-      if (**v == m.value) i.skip = "already at that value";
+      if (RedisConfigEquals(**v, m.value)) i.skip = "already at that value";
     }
     const std::string config_file = Get(*info, "config_file");
     const bool rewrite = o.redis_rewrite && !config_file.empty();
@@ -263,7 +281,7 @@ class RedisConfig final : public ChangeKind {
     for (const PlanItem* i : items) {
       auto v = ConfigGet(*s.redis(), i->name);
       if (!v.ok()) return v.status();
-      if (!*v || **v != i->proposed) {
+      if (!*v || !RedisConfigEquals(**v, i->proposed)) {
         return Status::Internal(fmt::format("redis: {} reads {} after CONFIG SET, not {}", i->name,
                                             *v ? **v : "nothing", i->proposed));
       }
@@ -273,6 +291,16 @@ class RedisConfig final : public ChangeKind {
       VITALS_RETURN_IF_ERROR(Run(s, {"CONFIG", "REWRITE"}));
     }
     return Status::Ok();
+  }
+
+  std::string CheckEntry(const BackupEntry& e) const override {
+    if (!IsRedisParameterName(e.name)) {
+      return "'" + e.name + "' is not a Redis parameter name (lower case letters, digits and -)";
+    }
+    if (IsSecretBearingParameter("redis", e.name)) {
+      return "vitals tune never changes secret-bearing parameters";
+    }
+    return "";
   }
 
   Status Undo(TuneSession& s, const std::vector<const BackupEntry*>& entries) const override {
@@ -297,7 +325,7 @@ class RedisConfig final : public ChangeKind {
       if (!v.ok()) {
         bad.push_back(
             fmt::format("redis {}: cannot read it back: {}", e->name, v.status().message()));
-      } else if (!*v || **v != old) {
+      } else if (!*v || !RedisConfigEquals(**v, old)) {
         bad.push_back(fmt::format("redis {}: is {}, was {}", e->name, *v ? **v : "(none)", old));
       }
     }

@@ -58,5 +58,30 @@ TEST(TuneRedis, RewriteOnlyWithAConfigFileAndRolledBackToo) {
                                   "config_file is empty); the changes last until Redis restarts"));
 }
 
+// Redis memory units: CONFIG GET answers bytes, so "2gb" is compared as 2147483648 (and a
+// value already there in other units is "already at that value").
+TEST(TuneRedis, SetWithMemoryUnitsAppliesAndRollsBack) {
+  VITALS_REQUIRE_TUNE_SERVERS();
+  const std::string url = RedisUrl();
+  const std::string before = ReadRedis(url);
+  const std::string old = RedisGet(url, "maxmemory");
+  TempStore store;
+  auto applied = RunTune({"--redis", url, "--set", "redis:maxmemory=2gb", "--only", "maxmemory",
+                          "--apply", "--store", store.path()});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_THAT(applied.out, HasSubstr("Applied 1 change."));
+  EXPECT_EQ(RedisGet(url, "maxmemory"), "2147483648");
+  auto same = RunTune({"--redis", url, "--set", "redis:maxmemory=2048mb", "--only", "maxmemory",
+                       "--store", store.path()});
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_THAT(same.out, HasSubstr("already at that value"));
+  const std::string id = BackupId(applied.out);
+  ASSERT_FALSE(id.empty()) << applied.out;
+  auto back = RunTune({"--rollback", id, "--redis", url, "--store", store.path()});
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  EXPECT_EQ(RedisGet(url, "maxmemory"), old);
+  EXPECT_EQ(ReadRedis(url), before);
+}
+
 }  // namespace
 }  // namespace vitals::tunetest

@@ -185,5 +185,40 @@ TEST(TuneRefusal, RollbackNeedsTheBackedUpTargets) {
   EXPECT_EQ(doc[0]["items"], 1);
 }
 
+// Secret-bearing parameters are refused before anything is contacted: nothing listens on the
+// closed loopback port, and the DSN host below never resolves.
+TEST(TuneRefusal, SecretBearingSetIsAUsageError) {
+  TempStore store;
+  auto redis = RunTune({"--redis", "redis://127.0.0.1:1", "--set", "redis:requirepass=N3wS3cret",
+                        "--apply", "--store", store.path()});
+  EXPECT_EQ(redis.exit_code, 2) << redis.err;
+  EXPECT_THAT(redis.err, HasSubstr("vitals tune does not change secret-bearing parameters "
+                                   "(requirepass): change it yourself"));
+  EXPECT_THAT(redis.out + redis.err, Not(HasSubstr("N3wS3cret")));
+  auto auth = RunTune(
+      {"--redis", "redis://127.0.0.1:1", "--set", "redis:masterauth=x", "--store", store.path()});
+  EXPECT_EQ(auth.exit_code, 2) << auth.err;
+  EXPECT_THAT(auth.err, HasSubstr("(masterauth)"));
+  auto pg = RunTune({"--postgres", "host=db.invalid dbname=x", "--set",
+                     "postgres:primary_conninfo=host=a password=pw", "--store", store.path()});
+  EXPECT_EQ(pg.exit_code, 2) << pg.err;
+  EXPECT_THAT(pg.err, HasSubstr("(primary_conninfo)"));
+}
+
+// --apply on a server elsewhere needs its size: refused before anything is contacted (the
+// host is a .invalid name, which never resolves, and the check reads only the DSN text).
+TEST(TuneRefusal, RemoteServerApplyNeedsRamAndCores) {
+  TempStore store;
+  auto pg = RunTune({"--postgres", "host=db.invalid dbname=x", "--apply", "--store", store.path()});
+  EXPECT_EQ(pg.exit_code, 2) << pg.err;
+  EXPECT_THAT(pg.err, HasSubstr("postgres on db.invalid is not this machine: --apply needs "
+                                "--ram and --cores of that server"));
+  EXPECT_THAT(pg.err, Not(HasSubstr("could not translate host name")));
+  auto only_ram = RunTune(
+      {"--redis", "redis://db.invalid:6379", "--ram", "8GB", "--apply", "--store", store.path()});
+  EXPECT_EQ(only_ram.exit_code, 2) << only_ram.err;
+  EXPECT_THAT(only_ram.err, HasSubstr("redis on db.invalid is not this machine"));
+}
+
 }  // namespace
 }  // namespace vitals::tunetest

@@ -242,6 +242,25 @@ TEST_F(Tune, SigkillDuringApplyStillRollsBackCompletely) {
   ExpectUnchanged();
 }
 
+// A value with a backslash and a quote goes into ALTER SYSTEM as E'...' with both doubled:
+// the same text even on a session with standard_conforming_strings=off (where '\b' would be
+// a backspace), and rollback restores it.
+TEST_F(Tune, BackslashValueIsStoredExactlyWithoutStandardConformingStrings) {
+  ASSERT_EQ(pg_.find('?'), std::string::npos) << pg_;  // a URI without parameters
+  const std::string dsn = pg_ + "?options=-c%20standard_conforming_strings%3Doff";
+  const std::string value = "a\\b'c %p";
+  auto applied = RunTune({"--postgres", dsn, "--component", "postgres", "--set",
+                          "postgres:log_line_prefix=" + value, "--only", "log_line_prefix",
+                          "--apply", "--store", store_.path()});
+  ASSERT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_EQ(PgShow(pg_, "log_line_prefix"), value);
+  const std::string id = BackupId(applied.out);
+  ASSERT_FALSE(id.empty()) << applied.out;
+  auto back = RunTune({"--rollback", id, "--postgres", dsn, "--store", store_.path()});
+  ASSERT_EQ(back.exit_code, 0) << back.out << back.err;
+  ExpectUnchanged();
+}
+
 TEST_F(Tune, SetPlansAChangeOfYourOwnAndRefusesUnknownNames) {
   auto a = Args();
   a.insert(a.end(), {"--component", "postgres", "--set", "postgres:work_mem=64kB", "--only",

@@ -3,6 +3,10 @@
 // baseline load and rolled back automatically; the backup and the audit log say so.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <stdlib.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "integration/tune_fixture.h"
 #include "store/store.h"
@@ -88,6 +92,41 @@ TEST(TuneValidate, HarmfulChangeIsRolledBackAutomatically) {
   ASSERT_TRUE(runs.ok());
   EXPECT_EQ(runs->size(), 2u);
   admin.Exec("DROP TABLE vitals_tune_lookup");
+}
+
+// Only an explicit PASS keeps the change.  1 s loads give the gate too few intervals per side
+// to test significance, so it cannot decide: the change (a sysctl in a --proc-sys-root
+// directory, no server needed) is rolled back and the exit is 1, not 2.  The open model at a
+// low rate keeps the unsigned rate rule from failing on noise (both sides send 200/s).
+TEST(TuneValidate, UndecidedGateRollsBack) {
+  char tmpl[] = "/tmp/vitals-tune-undecided.XXXXXX";
+  const std::string root = mkdtemp(tmpl);
+  std::filesystem::create_directories(root + "/net/core");
+  std::ofstream(root + "/net/core/somaxconn") << "128\n";
+  testing::Child target({"target", "--listen", "127.0.0.1:0", "--threads", "1"});
+  const int port = target.ReadyPort();
+  ASSERT_GT(port, 0);
+  TempStore store;
+  auto r = RunTune({"--proc-sys-root", root, "--only", "net.core.somaxconn", "--set",
+                    "host:net.core.somaxconn=4096", "--apply", "--validate",
+                    "http://127.0.0.1:" + std::to_string(port) + "/", "-d", "1s", "--rate", "200",
+                    "--settle", "0s", "--ignore-environment", "--store", store.path()});
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("Applied 1 change. Backup "));
+  EXPECT_THAT(r.out, HasSubstr("validate: the comparison could not decide ("));
+  EXPECT_THAT(r.out, HasSubstr("a longer -d/--duration"));
+  EXPECT_THAT(r.out, HasSubstr("1 items restored and verified"));
+  std::ifstream in(root + "/net/core/somaxconn");
+  std::string value;
+  in >> value;
+  EXPECT_EQ(value, "128");
+  auto s = Store::Open(store.path(), Store::OpenMode::kExisting);
+  ASSERT_TRUE(s.ok());
+  auto list = s->ListTuneBackups();
+  ASSERT_TRUE(list.ok());
+  ASSERT_EQ(list->size(), 1u);
+  EXPECT_EQ((*list)[0].state, "rolled_back");
+  std::filesystem::remove_all(root);
 }
 
 TEST(TuneValidate, FlagsAreChecked) {

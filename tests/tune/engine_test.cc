@@ -108,6 +108,47 @@ TEST(TuneEngine, TamperedBackupIsRefused) {
   EXPECT_EQ(f.sys.Read("sys/net/core/somaxconn"), "4096");
 }
 
+// A backup edited AND re-checksummed: the entry's name would write outside the sysctl tree.
+// The name check refuses it (not restored, with the reason); nothing is written there.
+TEST(TuneEngine, TamperedNameWithRecomputedChecksumIsNotRestored) {
+  Fixture f;
+  f.sys.Write("etc/target", "keep\n");
+  auto plan = BuildPlan(f.session, f.options);
+  ASSERT_TRUE(plan.ok());
+  ASSERT_EQ(plan->ApplicableCount(), 1);
+  auto store = Store::Open(f.store_dir.Path("v.db"));
+  ASSERT_TRUE(store.ok());
+  auto out = ApplyPlan(f.session, *plan, *store);
+  ASSERT_TRUE(out.ok());
+  ASSERT_TRUE(out->ok());
+  auto b = store->GetTuneBackup(out->backup_id);
+  ASSERT_TRUE(b.ok());
+  std::string json = b->backup_json;
+  const std::string from = "\"name\":\"net.core.somaxconn\"";
+  const auto at = json.find(from);
+  ASSERT_NE(at, std::string::npos) << json;
+  json.replace(at, from.size(), "\"name\":\"../etc/target\"");
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(f.store_dir.Path("v.db").c_str(), &db), SQLITE_OK);
+  sqlite3_stmt* st = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, "UPDATE tune_backups SET backup_json = ?, checksum = ?", -1, &st,
+                               nullptr),
+            SQLITE_OK);
+  const std::string sum = Sha256Hex(json);
+  sqlite3_bind_text(st, 1, json.c_str(), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, sum.c_str(), -1, SQLITE_TRANSIENT);
+  EXPECT_EQ(sqlite3_step(st), SQLITE_DONE);
+  sqlite3_finalize(st);
+  sqlite3_close(db);
+  auto back = RollbackBackup(f.session, *store, out->backup_id, "test");
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  ASSERT_EQ(back->not_restored.size(), 1u);
+  EXPECT_THAT(back->not_restored[0], HasSubstr("../etc/target: refused, not restored: "));
+  EXPECT_THAT(back->not_restored[0], HasSubstr("is not a sysctl name"));
+  EXPECT_EQ(f.sys.Read("etc/target"), "keep\n");
+  EXPECT_EQ(f.sys.Read("sys/net/core/somaxconn"), "4096");
+}
+
 TEST(TuneEngine, NothingToApplyAndSha256) {
   Fixture f;
   f.sys.Write("sys/net/core/somaxconn", "4096\n");

@@ -34,11 +34,48 @@ TEST(PgTune, MatchesPgtuneForWeb4GbTwoCores) {
   EXPECT_EQ(v["work_mem"], "5242kB");
   EXPECT_EQ(v["min_wal_size"], "1GB");
   EXPECT_EQ(v["max_wal_size"], "4GB");
-  EXPECT_EQ(v["max_worker_processes"], "2");
-  EXPECT_EQ(v["max_parallel_workers_per_gather"], "1");
-  EXPECT_EQ(v["max_parallel_workers"], "2");
-  EXPECT_EQ(v["max_parallel_maintenance_workers"], "1");
+  // pgtune sets no parallel settings below 4 CPUs.
+  EXPECT_EQ(v.count("max_worker_processes"), 0u);
+  EXPECT_EQ(v.count("max_parallel_workers_per_gather"), 0u);
+  EXPECT_EQ(v.count("max_parallel_workers"), 0u);
+  EXPECT_EQ(v.count("max_parallel_maintenance_workers"), 0u);
   EXPECT_EQ(v["huge_pages"], "off");
+}
+
+// 3 CPUs is still below pgtune's threshold of 4 (selectParallelSettings: `cpuNum < 4` returns
+// no settings), so work_mem is divided by 1 worker per gather.  Computed by hand from pgtune's
+// formula: (4GB - 1GB) / (200 * 3) / 1 = 3145728kB / 600 = 5242kB.
+TEST(PgTune, ThreeCoresHaveNoParallelSettings) {
+  PgTuneInput in;
+  in.ram_bytes = int64_t{4} << 30;
+  in.cores = 3;
+  in.workload = TuneWorkload::kWeb;
+  in.max_connections = 200;
+  auto v = Values(in);
+  EXPECT_EQ(v.count("max_worker_processes"), 0u);
+  EXPECT_EQ(v.count("max_parallel_workers_per_gather"), 0u);
+  EXPECT_EQ(v["work_mem"], "5242kB");
+}
+
+// pgtune's published output for DB version 16, linux, dw, 12 GB RAM, 4 CPUs, 100 connections,
+// ssd: the first core count with parallel settings.  work_mem = (12GB - 3GB) / (100 * 3) / 2
+// workers per gather / 2 (dw) = 9437184kB / 300 / 2 / 2 = 7864kB.
+TEST(PgTune, FourCoresGetParallelSettings) {
+  PgTuneInput in;
+  in.ram_bytes = int64_t{12} << 30;
+  in.cores = 4;
+  in.workload = TuneWorkload::kDw;
+  in.storage = TuneStorage::kSsd;
+  in.max_connections = 100;
+  auto v = Values(in);
+  EXPECT_EQ(v["shared_buffers"], "3GB");
+  EXPECT_EQ(v["effective_cache_size"], "9GB");
+  EXPECT_EQ(v["maintenance_work_mem"], "1536MB");
+  EXPECT_EQ(v["work_mem"], "7864kB");
+  EXPECT_EQ(v["max_worker_processes"], "4");
+  EXPECT_EQ(v["max_parallel_workers_per_gather"], "2");
+  EXPECT_EQ(v["max_parallel_workers"], "4");
+  EXPECT_EQ(v["max_parallel_maintenance_workers"], "2");
 }
 
 // pgtune for dw, 128 GB, 40 CPUs, ssd, 40 connections: maintenance capped at 2GB, statistics
