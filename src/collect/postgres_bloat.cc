@@ -10,9 +10,11 @@
 // are measured with pgstattuple_approx instead (dead tuples + free space),
 // which reads the pages that are not all-visible.
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 
+#include "collect/index_bloat.h"
 #include "collect/postgres_checks.h"
 
 namespace vitals::detail {
@@ -90,37 +92,12 @@ Status CheckBloat(PgCheckContext& ctx) {
 
   // B-tree indexes: key columns' widths from pg_stats of their table.
   auto indexes = ctx.conn->Query(
-      "SELECT n.nspname, ic.relname, t.relname, ic.reltuples::float8, "
-      "pg_catalog.pg_relation_size(ic.oid)::float8, current_setting('block_size')::float8, "
-      "COALESCE((SELECT option_value FROM pg_catalog.pg_options_to_table(ic.reloptions) "
-      "          WHERE option_name = 'fillfactor'), '90')::float8, "
-      "(SELECT sum(s.avg_width)::float8 FROM pg_catalog.pg_attribute a "
-      " JOIN pg_catalog.pg_stats s ON s.schemaname = n.nspname AND s.tablename = t.relname "
-      "  AND s.attname = a.attname AND NOT s.inherited "
-      " WHERE a.attrelid = t.oid AND a.attnum = ANY (x.indkey::int2[])), "
-      "(SELECT count(*) FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.oid "
-      " AND a.attnum = ANY (x.indkey::int2[])), x.indnkeyatts "
-      "FROM pg_catalog.pg_index x "
-      "JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
-      "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
-      "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "
-      "JOIN pg_catalog.pg_am am ON am.oid = ic.relam AND am.amname = 'btree' "
-      "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
-      "AND n.nspname NOT LIKE 'pg_toast%' AND x.indisvalid AND ic.reltuples >= 0 "
-      "AND pg_catalog.pg_relation_size(ic.oid) >= 8 * current_setting('block_size')::int "
-      "ORDER BY pg_catalog.pg_relation_size(ic.oid) DESC LIMIT 200");
+      BtreeIndexQuery("ORDER BY pg_catalog.pg_relation_size(ic.oid) DESC LIMIT 200"));
   if (!indexes.ok()) return ctx.Limit(check, indexes.status()) ? Status::Ok() : indexes.status();
   for (int r = 0; r < indexes->rows(); ++r) {
-    // An expression column has no pg_stats row: no estimate.
-    if (indexes->IsNull(r, 7) || indexes->Num(r, 8).value_or(0) < indexes->Num(r, 9).value_or(1)) {
-      continue;
-    }
-    IndexShape s;
-    s.rows = indexes->Num(r, 3).value_or(0);
-    s.bytes = indexes->Num(r, 4).value_or(0);
-    s.block_size = indexes->Num(r, 5).value_or(8192);
-    s.fillfactor = indexes->Num(r, 6).value_or(90);
-    s.key_width = indexes->Num(r, 7).value_or(0);
+    const std::optional<IndexShape> shape = BtreeIndexShape(*indexes, r);
+    if (!shape) continue;  // an expression column has no pg_stats row: no estimate
+    const IndexShape& s = *shape;
     double expected = EstimateBtreeBytes(s);
     double bloat = std::max(0.0, s.bytes - expected);
     std::string name = QuoteIdent(indexes->Text(r, 0)) + "." + QuoteIdent(indexes->Text(r, 1));

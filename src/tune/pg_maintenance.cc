@@ -8,10 +8,12 @@
 //     dropped concurrently.
 // Both are planned from --strategy balanced up (conservative changes settings only).
 #include <algorithm>
+#include <optional>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "collect/index_bloat.h"
 #include "collect/postgres_logic.h"
 #include "tune/kinds.h"
 #include "tune/pg_objects.h"
@@ -160,38 +162,13 @@ class PgReindex final : public ChangeKind {
   const char* component() const override { return "postgres"; }
 
   Status Plan(TuneSession& s, const TuneOptions& o, vitals::Plan* plan) const override {
-    // check's B-tree estimate (collect/postgres_bloat.cc): key widths from pg_stats.
-    auto rows = s.pg()->Query(
-        "SELECT n.nspname, ic.relname, t.relname, ic.reltuples::float8, "
-        "pg_catalog.pg_relation_size(ic.oid)::float8, current_setting('block_size')::float8, "
-        "COALESCE((SELECT option_value FROM pg_catalog.pg_options_to_table(ic.reloptions) "
-        "          WHERE option_name = 'fillfactor'), '90')::float8, "
-        "(SELECT sum(st.avg_width)::float8 FROM pg_catalog.pg_attribute a "
-        " JOIN pg_catalog.pg_stats st ON st.schemaname = n.nspname AND st.tablename = t.relname "
-        "  AND st.attname = a.attname AND NOT st.inherited "
-        " WHERE a.attrelid = t.oid AND a.attnum = ANY (x.indkey::int2[])), "
-        "(SELECT count(*) FROM pg_catalog.pg_attribute a WHERE a.attrelid = t.oid "
-        " AND a.attnum = ANY (x.indkey::int2[])), x.indnkeyatts "
-        "FROM pg_catalog.pg_index x "
-        "JOIN pg_catalog.pg_class ic ON ic.oid = x.indexrelid "
-        "JOIN pg_catalog.pg_class t ON t.oid = x.indrelid "
-        "JOIN pg_catalog.pg_namespace n ON n.oid = ic.relnamespace "
-        "JOIN pg_catalog.pg_am am ON am.oid = ic.relam AND am.amname = 'btree' "
-        "WHERE n.nspname NOT IN ('pg_catalog', 'information_schema') "
-        "AND n.nspname NOT LIKE 'pg_toast%' AND x.indisvalid AND ic.reltuples >= 0 "
-        "AND pg_catalog.pg_relation_size(ic.oid) >= 8 * current_setting('block_size')::int "
-        "ORDER BY 1, 2");
+    // check's B-tree estimate (collect/index_bloat.h): key widths from pg_stats.
+    auto rows = s.pg()->Query(detail::BtreeIndexQuery("ORDER BY 1, 2"));
     if (!rows.ok()) return rows.status();
     for (int r = 0; r < rows->rows(); ++r) {
-      if (rows->IsNull(r, 7) || rows->Num(r, 8).value_or(0) < rows->Num(r, 9).value_or(1)) {
-        continue;  // an expression column has no pg_stats row: no estimate
-      }
-      detail::IndexShape shape;
-      shape.rows = rows->Num(r, 3).value_or(0);
-      shape.bytes = rows->Num(r, 4).value_or(0);
-      shape.block_size = rows->Num(r, 5).value_or(8192);
-      shape.fillfactor = rows->Num(r, 6).value_or(90);
-      shape.key_width = rows->Num(r, 7).value_or(0);
+      const std::optional<detail::IndexShape> found = detail::BtreeIndexShape(*rows, r);
+      if (!found) continue;  // an expression column has no pg_stats row: no estimate
+      const detail::IndexShape& shape = *found;
       const double expected = detail::EstimateBtreeBytes(shape);
       const double bloat = std::max(0.0, shape.bytes - expected);
       if (shape.bytes < kMinIndexBytes || bloat < kMinBloatBytes ||
