@@ -37,7 +37,13 @@ struct LoadRunOutcome {
   std::string run_id;
   std::string failure;  // the load failed outright (nothing succeeded, ...)
   std::string line;     // "run X: N requests, p95 Y, errors Z (R %)"
+  uint64_t requests = 0;
+  double error_rate = 0;
 };
+
+// A baseline where this share of the requests (or more) failed measures a broken target, not
+// the system the change is for: nothing is applied.
+constexpr double kBaselineMaxErrorRate = 0.5;
 
 Result<LoadOptions> BuildLoad(const ValidateFlags& f, std::string* scenario_name) {
   LoadOptions o;
@@ -83,6 +89,8 @@ Result<LoadRunOutcome> RunOneLoad(const ValidateFlags& f, const std::string& sto
   LoadRunOutcome out;
   out.run_id = (*outputs)->run_id();
   out.failure = result->failure;
+  out.requests = result->requests;
+  out.error_rate = result->error_rate;
   out.line = fmt::format("{} load: run {}: {} requests, p95 {}, errors {} ({:.2f} %)", phase,
                          out.run_id, result->requests,
                          FormatDurationUs(double(result->latency_corrected.ValueAtPercentile(95))),
@@ -188,6 +196,14 @@ int RunValidated(const ValidateFlags& f, TuneSession& session, const Plan& plan,
   }
   Say(json, before->line);
   report["baseline_run"] = before->run_id;
+  if (before->requests == 0 || before->error_rate >= kBaselineMaxErrorRate) {
+    std::fprintf(stderr,
+                 "vitals tune: error: the baseline load failed %.0f %% of its requests (run %s), "
+                 "so it cannot show whether the change helps or harms: nothing was applied.  "
+                 "Fix the target (is it up? is the URL right?) and validate again\n",
+                 100 * (before->requests == 0 ? 1.0 : before->error_rate), before->run_id.c_str());
+    return emit(kExitFailure);
+  }
   // 2. Apply.
   auto applied = ApplyPlan(session, plan, store);
   if (!applied.ok()) {

@@ -1,9 +1,13 @@
 // vitals tune --apply --validate: a deliberately harmful change (index scans turned off for a
 // primary-key lookup endpoint of `vitals target --postgres --sql`) is gated against the
 // baseline load and rolled back automatically; the backup and the audit log say so.
+#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <stdlib.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
@@ -15,6 +19,7 @@ namespace vitals::tunetest {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(TuneValidate, HarmfulChangeIsRolledBackAutomatically) {
   VITALS_REQUIRE_TUNE_SERVERS();
@@ -126,6 +131,36 @@ TEST(TuneValidate, UndecidedGateRollsBack) {
   ASSERT_TRUE(list.ok());
   ASSERT_EQ(list->size(), 1u);
   EXPECT_EQ((*list)[0].state, "rolled_back");
+  std::filesystem::remove_all(root);
+}
+
+// A baseline that mostly fails (here: a closed port) measures a broken target: nothing is
+// applied, and the file under --proc-sys-root is untouched.
+TEST(TuneValidate, FailingBaselineAppliesNothing) {
+  char tmpl[] = "/tmp/vitals-tune-badbase.XXXXXX";
+  const std::string root = mkdtemp(tmpl);
+  std::filesystem::create_directories(root + "/net/core");
+  std::ofstream(root + "/net/core/somaxconn") << "128\n";
+  int fd = socket(AF_INET, SOCK_STREAM, 0);  // bound, never listening: connections refused
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  socklen_t len = sizeof a;
+  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  TempStore store;
+  auto r = RunTune({"--proc-sys-root", root, "--only", "net.core.somaxconn", "--set",
+                    "host:net.core.somaxconn=4096", "--apply", "--validate",
+                    "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/", "-d", "1s",
+                    "--rate", "50", "--settle", "0s", "--store", store.path()});
+  close(fd);
+  EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
+  EXPECT_THAT(r.err, HasSubstr("nothing was applied"));
+  EXPECT_THAT(r.out, Not(HasSubstr("Applied")));
+  std::ifstream in(root + "/net/core/somaxconn");
+  std::string value;
+  in >> value;
+  EXPECT_EQ(value, "128");
   std::filesystem::remove_all(root);
 }
 
