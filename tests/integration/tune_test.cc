@@ -113,7 +113,8 @@ TEST_F(Tune, DryRunChangesNothing) {
   auto conservative = RunTune(
       {"--postgres", pg_, "--ram", "4GB", "--cores", "2", "--strategy", "conservative", "--json"});
   ASSERT_EQ(conservative.exit_code, 0) << conservative.err;
-  for (const auto& i : nlohmann::json::parse(conservative.out)["items"]) {
+  const nlohmann::json conservative_plan = nlohmann::json::parse(conservative.out);
+  for (const auto& i : conservative_plan["items"]) {  // not a member of a temporary (ASan)
     if (!i["apply"].get<bool>()) continue;
     EXPECT_THAT(std::string(i["name"]),
                 ::testing::AnyOf("effective_cache_size", "random_page_cost",
