@@ -1,5 +1,7 @@
 #include "load/live_merge.h"
 
+#include "load/merge.h"
+
 #include <algorithm>
 #include <limits>
 
@@ -25,12 +27,7 @@ Status LiveMerger::Add(int index, const std::vector<IntervalSample>& samples) {
     auto& cells = pending_[key];
     auto [it, fresh] = cells.try_emplace({s.phase, s.request}, s);
     if (fresh) continue;
-    IntervalSample& into = it->second;
-    into.length_s = std::max(into.length_s, s.length_s);
-    into.requests += s.requests;
-    into.errors += s.errors;
-    VITALS_RETURN_IF_ERROR(AddInto(&into.latency_corrected, s.latency_corrected));
-    VITALS_RETURN_IF_ERROR(AddInto(&into.latency_uncorrected, s.latency_uncorrected));
+    VITALS_RETURN_IF_ERROR(AddIntervalInto(&it->second, s));
   }
   return Status::Ok();
 }

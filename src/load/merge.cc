@@ -202,6 +202,14 @@ Result<SegmentResult> SegmentFromJson(const std::string& text, const std::string
   return s;
 }
 
+Status AddIntervalInto(IntervalSample* into, const IntervalSample& x) {
+  into->length_s = std::max(into->length_s, x.length_s);
+  into->requests += x.requests;
+  into->errors += x.errors;
+  VITALS_RETURN_IF_ERROR(AddInto(&into->latency_corrected, x.latency_corrected));
+  return AddInto(&into->latency_uncorrected, x.latency_uncorrected);
+}
+
 Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments,
                                  const MergeOptions& options, std::vector<int>* missing_out) {
   if (segments.empty()) return Status::InvalidArgument("no segment results to merge");
@@ -317,12 +325,7 @@ Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments,
           std::make_tuple(x.start_s, po == phase_order.end() ? -1 : po->second, x.request, x.phase);
       auto [it, fresh] = slots.try_emplace(key, x);
       if (fresh) continue;
-      IntervalSample& into = it->second;
-      into.length_s = std::max(into.length_s, x.length_s);
-      into.requests += x.requests;
-      into.errors += x.errors;
-      VITALS_RETURN_IF_ERROR(AddInto(&into.latency_corrected, x.latency_corrected));
-      VITALS_RETURN_IF_ERROR(AddInto(&into.latency_uncorrected, x.latency_uncorrected));
+      VITALS_RETURN_IF_ERROR(AddIntervalInto(&it->second, x));
     }
     if (!r.failure.empty() && m.failure.empty()) {
       m.failure = fmt::format("segment {}/{}: {}", index + 1, count, r.failure);

@@ -44,6 +44,11 @@ Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments,
                                  const MergeOptions& options = {},
                                  std::vector<int>* missing = nullptr);
 
+// Adds one segment's interval sample into the merged one of the same slot (same start, phase
+// and request): counts add, histograms add exactly, the length is the longer.  Used by the
+// offline merge and the coordinator's live merge (live_merge.h).  Errors: AddInto's.
+Status AddIntervalInto(IntervalSample* into, const IntervalSample& x);
+
 // The merged result's JSON: ToJson plus, for a partial run, "partial": {"missing_segments":
 // [1-based numbers], "missing_share": fraction of the plan (each segment is 1/count)}.
 std::string MergedJson(const LoadResult& merged, const std::vector<int>& missing, int count);
