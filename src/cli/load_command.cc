@@ -90,7 +90,7 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   bool quiet = false, no_store = false, keep_going = false;
   std::string cacert, client_cert, client_key, tls_min = "1.2";
   std::vector<std::string> resolve;
-  bool insecure = false, no_tls_resume = false;
+  bool insecure = false, no_tls_resume = false, openssl_records = false;
   app.add_option("target", target,
                  "URL http://host[:port]/path, or a scenario file (.yaml, see docs/scenario.md); "
                  "optional with --coordinator (the coordinator sends the plan)");
@@ -174,6 +174,9 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   app.add_flag("--no-tls-resume", no_tls_resume,
                "https: a full handshake on every connection (default: resume the worker's "
                "last session)");
+  app.add_flag("--openssl-records", openssl_records,
+               "https: let OpenSSL carry every record (default: after OpenSSL's TLS 1.3 "
+               "handshake, vitals seals and opens the records itself, which costs less CPU)");
   app.add_option("--resolve", resolve,
                  "HOST:PORT:ADDR: connect to ADDR for HOST:PORT, keeping HOST for the Host "
                  "header, SNI and the certificate check (repeatable)");
@@ -277,6 +280,7 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   o.tls.key_file = client_key;
   o.tls.insecure = insecure;
   o.tls.resume = !no_tls_resume;
+  o.tls.own_records = !openssl_records;
   o.resolve = resolve;
   for (const std::string& r : resolve) {
     if (auto parsed = ParseResolveOverride(r); !parsed.ok())

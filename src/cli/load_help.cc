@@ -63,7 +63,10 @@ HTTPS: certificates are verified against the system CA store (or --cacert FILE);
 host is sent as SNI and must be named by the certificate.  Each worker resumes its last TLS
 session when it reconnects (--no-tls-resume measures full handshakes).  The summary shows
 a "tls handshake" row and counts full and resumed handshakes; a failed handshake is counted
-as tls_handshake with OpenSSL's reason.
+as tls_handshake with OpenSSL's reason.  OpenSSL makes the handshake and checks the
+certificate; on TLS 1.3 (AES-GCM, ChaCha20-Poly1305) vitals then seals and opens the records
+itself with OpenSSL's ciphers, one write and one read per request (--openssl-records keeps
+OpenSSL's record layer, e.g. to compare the two).
 
 Many generators (docs/distributed.md): each runs an exact share of one global plan.
   --segment I/N        1-based: segment I of N (2/4 is the second of four)

@@ -9,6 +9,7 @@
 #include <cstring>
 
 #include "net/tls_cert.h"
+#include "net/tls_records.h"
 
 namespace vitals {
 namespace {
@@ -35,6 +36,7 @@ Result<std::unique_ptr<TlsClient>> TlsClient::Create(const TlsClientOptions& o,
   c->ip_literal_ = IsIpLiteral(server_name);
   c->insecure_ = o.insecure;
   c->resume_ = o.resume;
+  c->own_records_ = o.own_records;
   c->ctx_ = SSL_CTX_new(TLS_client_method());
   if (!c->ctx_) return Status::Internal("SSL_CTX_new: " + TakeOpenSslErrors());
   SSL_CTX* ctx = c->ctx_;
@@ -85,6 +87,11 @@ Result<std::unique_ptr<TlsClient>> TlsClient::Create(const TlsClientOptions& o,
     SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(wire.data()),
                             unsigned(wire.size()));
   }
+  if (o.own_records) {
+    // The record layer's inputs: the application traffic secrets and the record counts.
+    SSL_CTX_set_keylog_callback(ctx, &TlsClient::OnKeylog);
+    SSL_CTX_set_msg_callback(ctx, &TlsClient::OnMessage);
+  }
   if (o.resume) {
     SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
     SSL_CTX_sess_set_new_cb(ctx, &TlsClient::OnNewSession);
@@ -111,6 +118,8 @@ Status TlsClient::Attach(Link& link) {
   SSL* ssl = SSL_new(ctx_);
   if (!ssl) return Status::Internal("SSL_new: " + TakeOpenSslErrors());
   link.ssl.reset(ssl);
+  link.records.reset(own_records_ ? new TlsRecordLayer() : nullptr);
+  SSL_set_app_data(ssl, link.records.get());
   if (SSL_set_fd(ssl, link.fd) != 1) return Status::Internal("SSL_set_fd: " + TakeOpenSslErrors());
   if (!ip_literal_) SSL_set_tlsext_host_name(ssl, server_name_.c_str());
   if (!insecure_) {
@@ -143,6 +152,7 @@ HandshakeStatus TlsClient::Handshake(Link& link, std::string* message) {
   if (r == 1) {
     link.io = &TlsTransport();
     link.want_write = false;
+    if (link.records) link.records->OnHandshakeDone();
     return HandshakeStatus::kDone;
   }
   const int e = SSL_get_error(ssl, r);
@@ -185,6 +195,23 @@ HandshakeStatus TlsClient::Handshake(Link& link, std::string* message) {
   }
   return HandshakeStatus::kError;
 }
+
+void TlsClient::OnKeylog(const ssl_st* ssl, const char* line) {
+  if (auto* r = static_cast<TlsRecordLayer*>(SSL_get_app_data(ssl))) r->OnKeylogLine(line);
+}
+
+void TlsClient::OnMessage(int write_p, int, int content_type, const void* buf, size_t len,
+                          ssl_st* ssl, void*) {
+  auto* r = static_cast<TlsRecordLayer*>(SSL_get_app_data(ssl));
+  if (!r) return;
+  if (content_type == SSL3_RT_HEADER) {
+    r->OnRecordHeader(write_p == 1);
+  } else if (content_type == SSL3_RT_HANDSHAKE && len > 0) {
+    r->OnHandshakeMessage(static_cast<const uint8_t*>(buf)[0]);
+  }
+}
+
+bool TlsClient::OwnRecords(const Link& link) { return link.io == &TlsRecordTransport(); }
 
 bool TlsClient::Resumed(const Link& link) { return SSL_session_reused(link.ssl.get()) == 1; }
 

@@ -31,6 +31,9 @@ struct TlsClientOptions {
   int min_version = 12;  // 12 = TLS 1.2, 13 = TLS 1.3
   bool resume = true;    // offer the worker's last session on reconnect
   std::vector<std::string> alpn = {"http/1.1"};
+  // TLS 1.3 connections move to vitals' own record layer after the handshake
+  // (net/tls_records.h); false keeps OpenSSL's (`--openssl-records`).
+  bool own_records = true;
 };
 
 // Outcome of one handshake step.
@@ -56,18 +59,24 @@ class TlsClient {
   // ("certificate verify failed: self-signed certificate; pass --cacert FILE or --insecure").
   HandshakeStatus Handshake(Link& link, std::string* message);
   // After kDone: whether the session was resumed, and the ALPN protocol chosen ("" = none).
+  // OwnRecords: whether vitals' record layer carries the connection now (net/tls_records.h).
   static bool Resumed(const Link& link);
   static std::string Alpn(const Link& link);
+  static bool OwnRecords(const Link& link);
 
  private:
   TlsClient() = default;
   static int OnNewSession(struct ssl_st* ssl, ssl_session_st* session);
+  static void OnKeylog(const struct ssl_st* ssl, const char* line);
+  static void OnMessage(int write_p, int version, int content_type, const void* buf, size_t len,
+                        struct ssl_st* ssl, void* arg);
   ssl_ctx_st* ctx_ = nullptr;
   ssl_session_st* session_ = nullptr;  // newest session the server gave us (owned)
   std::string server_name_;
   bool ip_literal_ = false;
   bool insecure_ = false;
   bool resume_ = true;
+  bool own_records_ = true;
 };
 
 }  // namespace vitals

@@ -5,6 +5,8 @@
 
 #include <cerrno>
 
+#include "net/tls_records.h"
+
 namespace vitals {
 namespace {
 
@@ -74,6 +76,7 @@ IoStatus TlsRead(Link& link, char* buf, size_t len, size_t* n) {
   size_t got = 0;
   const int r = SSL_read_ex(link.ssl.get(), buf, len, &got);
   if (r == 1) {
+    if (link.records) link.records->OnOpenSslRead();
     *n = got;
     return IoStatus::kOk;
   }
@@ -85,13 +88,17 @@ IoStatus TlsRead(Link& link, char* buf, size_t len, size_t* n) {
 }
 
 IoStatus TlsWrite(Link& link, const char* buf, size_t len, size_t* n) {
+  if (link.records && TlsRecordLayer::MaybeTakeOver(link)) return link.io->write(link, buf, len, n);
   size_t put = 0;
   const int r = SSL_write_ex(link.ssl.get(), buf, len, &put);
   if (r == 1) {
+    if (link.records) link.records->OnOpenSslWriteBlocked(false);
     *n = put;
     return IoStatus::kOk;
   }
-  return TlsFailure(link, r, NetError::kTlsWrite);
+  const IoStatus st = TlsFailure(link, r, NetError::kTlsWrite);
+  if (link.records) link.records->OnOpenSslWriteBlocked(st == IoStatus::kRetry);
+  return st;
 }
 
 bool TlsPending(const Link& link) { return SSL_has_pending(link.ssl.get()) == 1; }

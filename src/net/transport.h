@@ -22,6 +22,11 @@ struct ssl_st;  // OpenSSL's SSL
 
 namespace vitals {
 
+class TlsRecordLayer;
+struct TlsRecordLayerFree {
+  void operator()(TlsRecordLayer* r) const;
+};
+
 enum class IoStatus : uint8_t { kOk, kRetry, kError };
 
 struct Link;
@@ -41,6 +46,9 @@ struct SslFree {
 struct Link {
   int fd = -1;                           // borrowed: the connection owns the descriptor
   std::unique_ptr<ssl_st, SslFree> ssl;  // TLS only
+  // TLS 1.3 client connections: vitals' own record layer (net/tls_records.h), which takes
+  // over from OpenSSL's after the handshake.
+  std::unique_ptr<TlsRecordLayer, TlsRecordLayerFree> records;
   const Transport* io = nullptr;
   bool want_write = false;  // after kRetry
   NetError error = NetError::kNone;
@@ -49,7 +57,8 @@ struct Link {
   // Back to a closed state (frees the TLS session).
   void Reset() {
     fd = -1;
-    ssl.reset();
+    ssl.reset();  // before records: OpenSSL's callbacks point at them
+    records.reset();
     io = nullptr;
     want_write = false;
     error = NetError::kNone;
