@@ -183,9 +183,31 @@ class PgIndexCreate final : public ChangeKind {
   void Preflight(TuneSession& s, const std::vector<const PlanItem*>& items,
                  std::vector<std::string>* needs) const override {
     if (!OwnerPreflight(s, items, "CREATE INDEX", CreatedIndex, needs)) return;
+    SchemaCreatePreflight(s, items, needs);
     // Held from here to the end of the session, so apply builds under it.
     Status lock = TryIndexLock(s);
     if (!lock.ok()) needs->push_back("postgres: " + lock.message());
+  }
+
+  // CREATE INDEX also needs CREATE on the table's schema (PostgreSQL checks it for the role
+  // even when it owns the table; a superuser has it): without it the build fails at apply.
+  static void SchemaCreatePreflight(TuneSession& s, const std::vector<const PlanItem*>& items,
+                                    std::vector<std::string>* needs) {
+    for (const PlanItem* i : items) {
+      const std::string schema = i->detail.value("schema", "");
+      auto r =
+          s.pg()->Query(fmt::format("SELECT pg_catalog.has_schema_privilege({}, 'CREATE'), "
+                                    "pg_catalog.quote_ident(current_user)",
+                                    PgQuoteLiteral(schema)));
+      if (r.ok() && r->Bool(0, 0)) continue;
+      needs->push_back(
+          r.ok() ? fmt::format("postgres: CREATE on schema {} for CREATE INDEX {} on {} (the index "
+                               "goes into its table's schema): GRANT CREATE ON SCHEMA {} TO {};",
+                               QuoteIdent(schema), CreatedIndex(*i), s.pg_display(),
+                               QuoteIdent(schema), r->Text(0, 1))
+                 : fmt::format("postgres: cannot check CREATE on schema {} on {}: {}",
+                               QuoteIdent(schema), s.pg_display(), r.status().message()));
+    }
   }
 
   Result<nlohmann::json> Snapshot(TuneSession& s, const PlanItem& item) const override {

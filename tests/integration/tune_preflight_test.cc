@@ -98,6 +98,30 @@ TEST_F(TunePreflight, NonOwnerCreateIndexIsRefusedAndTheNamedGrantIsEnough) {
   EXPECT_EQ(IndexValid(kIndex), "t");
 }
 
+// PostgreSQL checks CREATE on the schema for CREATE INDEX even for the table's owner: the
+// preflight refuses before the build instead of the build failing at apply.
+TEST_F(TunePreflight, OwnerWithoutCreateOnTheSchemaIsRefusedCreateIndex) {
+  MissingIndexFixture(12000);
+  Roles();
+  GiveTo(role_, "orders");  // the role owns the table, but public's CREATE is not granted
+  auto refused = ApplyAsRole({kIndex});
+  ExpectRefused(refused);
+  EXPECT_THAT(refused.err,
+              HasSubstr(fmt::format("postgres: CREATE on schema public for CREATE INDEX "
+                                    "public.vitals_orders_customer_id_idx on {} (the index goes "
+                                    "into its table's schema): GRANT CREATE ON SCHEMA public TO "
+                                    "{};",
+                                    MaskDsn(role_dsn_), role_)));
+  EXPECT_THAT(refused.err, Not(HasSubstr("ownership of")));
+  EXPECT_EQ(IndexValid(kIndex), "");
+
+  pgtest::TestConn c(dsn_);
+  c.Exec("GRANT CREATE ON SCHEMA public TO " + role_);
+  auto applied = ApplyAsRole({kIndex});
+  EXPECT_EQ(applied.exit_code, 0) << applied.out << applied.err;
+  EXPECT_EQ(IndexValid(kIndex), "t");
+}
+
 TEST_F(TunePreflight, NonOwnerVacuumAndReindexAreRefusedWithTheSameWording) {
   pgtest::TestConn c(dsn_);
   c.Exec("CREATE TABLE churn (id int, v text) WITH (autovacuum_enabled = off)");
