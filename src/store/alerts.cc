@@ -1,7 +1,6 @@
 // AddAlerts and reading the alert state changes stored with a run (run_alerts).
 #include <fmt/format.h>
 
-#include <cmath>
 #include <limits>
 #include <nlohmann/json.hpp>
 
@@ -50,12 +49,8 @@ Status Store::AddAlerts(const std::string& run_name, const std::vector<StoredAle
     st->Bind(1, *id).Bind(2, seq++).Bind(3, a.t_unix_ms).Bind(4, a.alert).Bind(5, a.from);
     st->Bind(6, a.to)
         .Bind(7, RedactSecrets(a.labels_json))
-        .Bind(8, RedactSecrets(a.annotations_json));
-    if (std::isfinite(a.value)) {
-      st->Bind(9, a.value);
-    } else {
-      st->BindNull(9);
-    }
+        .Bind(8, RedactSecrets(a.annotations_json))
+        .BindOptional(9, detail::Finite(a.value));
     VITALS_RETURN_IF_ERROR(st->Run());
   }
   return txn->Commit();

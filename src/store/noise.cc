@@ -1,6 +1,5 @@
 // The generator's noise per interval (load/noise.h) in table run_noise (schema v3).
 // NaN (not measured) is stored as NULL and read back as NaN.
-#include <cmath>
 
 #include <fmt/format.h>
 
@@ -10,14 +9,6 @@
 namespace vitals {
 namespace detail {
 namespace {
-
-void BindFinite(Stmt& st, int i, double v) {
-  if (std::isfinite(v)) {
-    st.Bind(i, v);
-  } else {
-    st.BindNull(i);
-  }
-}
 
 double ColumnOrAbsent(const Stmt& st, int col) {
   return st.IsNull(col) ? NoiseInterval::kAbsent : st.Double(col);
@@ -37,13 +28,13 @@ Status InsertNoise(sqlite3* db, const std::string& path, const std::string& run_
   for (const NoiseInterval& n : noise) {
     st->Reset();
     st->Bind(1, run_id).Bind(2, n.start_s).Bind(3, n.length_s).Bind(4, n.probes);
-    BindFinite(*st, 5, n.sched_delay_p99_us);
-    BindFinite(*st, 6, n.sched_delay_max_us);
-    BindFinite(*st, 7, n.send_lag_p99_us);
-    BindFinite(*st, 8, n.gen_cpu_pct);
-    BindFinite(*st, 9, n.steal_pct);
-    BindFinite(*st, 10, n.psi_cpu_pct);
-    BindFinite(*st, 11, n.runnable_per_cpu);
+    st->BindOptional(5, Finite(n.sched_delay_p99_us));
+    st->BindOptional(6, Finite(n.sched_delay_max_us));
+    st->BindOptional(7, Finite(n.send_lag_p99_us));
+    st->BindOptional(8, Finite(n.gen_cpu_pct));
+    st->BindOptional(9, Finite(n.steal_pct));
+    st->BindOptional(10, Finite(n.psi_cpu_pct));
+    st->BindOptional(11, Finite(n.runnable_per_cpu));
     VITALS_RETURN_IF_ERROR(st->Run());
   }
   return Status::Ok();

@@ -34,13 +34,9 @@ Result<std::string> Store::RecordCheck(const CheckRecord& check) {
   st->Bind(1, id)
       .Bind(2, check.started_unix_ms)
       .Bind(3, check.finished_unix_ms)
-      .Bind(4, check.components);
-  if (run_id.empty()) {
-    st->BindNull(5);
-  } else {
-    st->Bind(5, run_id);
-  }
-  st->Bind(6, RedactSecrets(check.findings_json));
+      .Bind(4, check.components)
+      .BindOptional(5, detail::OptionalIf(!run_id.empty(), std::string_view(run_id)))
+      .Bind(6, RedactSecrets(check.findings_json));
   VITALS_RETURN_IF_ERROR(st->Run());
   for (const CheckPlan& p : check.plans) {
     auto ins = Stmt::Prepare(db_, path_,

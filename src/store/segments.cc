@@ -23,24 +23,12 @@ Status Store::AddSegments(const std::string& run_name,
     st->Reset();
     st->Bind(1, *id).Bind(2, p.index).Bind(3, p.count).Bind(4, p.run_id);
     st->Bind(5, RedactSecrets(p.host)).Bind(6, p.status).Bind(7, p.requests).Bind(8, p.errors);
-    st->Bind(9, p.planned_requests);
-    if (p.joined_unix_ms) {
-      st->Bind(10, p.joined_unix_ms);
-    } else {
-      st->BindNull(10);
-    }
-    if (p.left_unix_ms) {
-      st->Bind(11, p.left_unix_ms);
-    } else {
-      st->BindNull(11);
-    }
-    st->Bind(12, p.lost ? 1 : 0);
-    if (p.lost) {
-      st->Bind(13, p.lost_at_s).Bind(14, RedactSecrets(p.lost_reason));
-    } else {
-      st->BindNull(13);
-      st->BindNull(14);
-    }
+    st->Bind(9, p.planned_requests)
+        .BindOptional(10, detail::OptionalIf(p.joined_unix_ms != 0, p.joined_unix_ms))
+        .BindOptional(11, detail::OptionalIf(p.left_unix_ms != 0, p.left_unix_ms))
+        .Bind(12, p.lost ? 1 : 0)
+        .BindOptional(13, detail::OptionalIf(p.lost, p.lost_at_s))
+        .BindOptional(14, detail::OptionalIf(p.lost, RedactSecrets(p.lost_reason)));
     VITALS_RETURN_IF_ERROR(st->Run());
   }
   return txn->Commit();

@@ -7,7 +7,9 @@
 
 #include <sqlite3.h>
 
+#include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -41,6 +43,12 @@ class Stmt {
   Stmt& Bind(int i, std::string_view v);
   Stmt& Bind(int i, const char* v) { return Bind(i, std::string_view(v)); }
   Stmt& BindNull(int i);
+  // A column that may be absent: binds `*v`, or NULL when `v` is empty.  T is any type Bind()
+  // takes.  (OptionalIf / Finite below make the optional from the caller's own "absent".)
+  template <typename T>
+  Stmt& BindOptional(int i, const std::optional<T>& v) {
+    return v ? Bind(i, *v) : BindNull(i);
+  }
 
   // Runs one step: true when a row is available, false when done.
   Result<bool> Step();
@@ -60,6 +68,16 @@ class Stmt {
   const std::string* path_ = nullptr;
   int bind_rc_ = SQLITE_OK;  // first failing bind, reported by Step()
 };
+
+// `v` when `present`, else empty: for BindOptional of a value whose absence is a flag, a 0 or
+// an empty string (OptionalIf(ms != 0, ms)).
+template <typename T>
+std::optional<T> OptionalIf(bool present, T v) {
+  return present ? std::optional<T>(std::move(v)) : std::nullopt;
+}
+
+// `v` unless it is NaN or infinite (a measurement that was not taken): stored as NULL.
+inline std::optional<double> Finite(double v) { return OptionalIf(std::isfinite(v), v); }
 
 // Runs `sql` (one or more statements, no rows).
 Status Exec(sqlite3* db, const std::string& path, std::string_view sql);

@@ -323,12 +323,12 @@ Status Store::CompleteRun(const std::string& run_id, const LoadResult& result,
       .Bind(7, result.error_rate)
       .Bind(8, result.rate_asked)
       .Bind(9, result.rate_achieved);
-  if (lat.count > 0) {
-    upd->Bind(10, lat.p50).Bind(11, lat.p95).Bind(12, lat.p99);
-  } else {  // nothing succeeded: there is no latency, not a latency of 0
-    upd->BindNull(10).BindNull(11).BindNull(12);
-  }
-  upd->Bind(13, *json)
+  // Nothing succeeded: there is no latency, not a latency of 0.
+  const bool has_latency = lat.count > 0;
+  upd->BindOptional(10, detail::OptionalIf(has_latency, lat.p50))
+      .BindOptional(11, detail::OptionalIf(has_latency, lat.p95))
+      .BindOptional(12, detail::OptionalIf(has_latency, lat.p99))
+      .Bind(13, *json)
       .Bind(14, thresholds.dump())
       .Bind(15, verdict)
       .Bind(16, target)

@@ -15,6 +15,7 @@
 #include "collect/postgres_plan.h"
 #include "tune/kinds.h"
 #include "tune/pg_objects.h"
+#include "tune/pg_preflight.h"
 
 namespace vitals {
 namespace {
@@ -70,6 +71,11 @@ Result<double> TotalCost(PgConn& pg, const std::string& sql) {
     return Status::Parse("EXPLAIN returned no plan");
   }
   return doc[0]["Plan"].value("Total Cost", 0.0);
+}
+
+// The index a pg.index item creates, qualified with its table's schema (for preflight).
+std::string CreatedIndex(const PlanItem& item) {
+  return Qualified(item.detail.value("schema", ""), item.name);
 }
 
 std::string JoinQuoted(const std::vector<std::string>& cols) {
@@ -176,39 +182,32 @@ class PgIndexCreate final : public ChangeKind {
 
   void Preflight(TuneSession& s, const std::vector<const PlanItem*>& items,
                  std::vector<std::string>* needs) const override {
-    PgConn& pg = *s.pg();
-    auto who = pg.Query(
-        "SELECT pg_is_in_recovery(), current_user, "
-        "current_setting('is_superuser') = 'on'");
-    if (!who.ok()) {
-      needs->push_back("postgres: cannot check index privileges: " + who.status().message());
-      return;
-    }
-    if (who->Bool(0, 0)) {
-      needs->push_back(fmt::format(
-          "postgres: a primary for index changes: {} is a replica (pg_is_in_recovery() is "
-          "true); run vitals tune against the primary",
-          s.pg_display()));
-      return;
-    }
-    if (!who->Bool(0, 2)) {
-      for (const PlanItem* i : items) {
-        const std::string table = i->detail.value("table", "");
-        auto own = pg.Query(fmt::format(
-            "SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c "
-            "WHERE c.oid = pg_catalog.to_regclass({})",
-            PgQuoteLiteral(table)));
-        if (!own.ok() || own->rows() == 0 || !own->Bool(0, 0)) {
-          needs->push_back(fmt::format(
-              "postgres: ownership of {} to create {} (CREATE INDEX needs the table's owner "
-              "or a superuser): run vitals tune as the owner, or GRANT <owner> TO {};",
-              table, i->name, who->Text(0, 1)));
-        }
-      }
-    }
+    if (!OwnerPreflight(s, items, "CREATE INDEX", CreatedIndex, needs)) return;
+    SchemaCreatePreflight(s, items, needs);
     // Held from here to the end of the session, so apply builds under it.
     Status lock = TryIndexLock(s);
     if (!lock.ok()) needs->push_back("postgres: " + lock.message());
+  }
+
+  // CREATE INDEX also needs CREATE on the table's schema (PostgreSQL checks it for the role
+  // even when it owns the table; a superuser has it): without it the build fails at apply.
+  static void SchemaCreatePreflight(TuneSession& s, const std::vector<const PlanItem*>& items,
+                                    std::vector<std::string>* needs) {
+    for (const PlanItem* i : items) {
+      const std::string schema = i->detail.value("schema", "");
+      auto r =
+          s.pg()->Query(fmt::format("SELECT pg_catalog.has_schema_privilege({}, 'CREATE'), "
+                                    "pg_catalog.quote_ident(current_user)",
+                                    PgQuoteLiteral(schema)));
+      if (r.ok() && r->Bool(0, 0)) continue;
+      needs->push_back(
+          r.ok() ? fmt::format("postgres: CREATE on schema {} for CREATE INDEX {} on {} (the index "
+                               "goes into its table's schema): GRANT CREATE ON SCHEMA {} TO {};",
+                               QuoteIdent(schema), CreatedIndex(*i), s.pg_display(),
+                               QuoteIdent(schema), r->Text(0, 1))
+                 : fmt::format("postgres: cannot check CREATE on schema {} on {}: {}",
+                               QuoteIdent(schema), s.pg_display(), r.status().message()));
+    }
   }
 
   Result<nlohmann::json> Snapshot(TuneSession& s, const PlanItem& item) const override {

@@ -12,6 +12,7 @@
 #include "collect/postgres_logic.h"
 #include "tune/kinds.h"
 #include "tune/pg_objects.h"
+#include "tune/pg_preflight.h"
 
 namespace vitals {
 namespace {
@@ -108,33 +109,7 @@ class PgIndexDrop final : public ChangeKind {
 
   void Preflight(TuneSession& s, const std::vector<const PlanItem*>& items,
                  std::vector<std::string>* needs) const override {
-    // DROP INDEX needs the same as REINDEX: the owner (or a superuser), on a primary.
-    (void)items;
-    auto who = s.pg()->Query(
-        "SELECT pg_is_in_recovery(), current_setting('is_superuser') = 'on', current_user");
-    if (!who.ok()) {
-      needs->push_back("postgres: cannot check DROP INDEX privileges: " + who.status().message());
-      return;
-    }
-    if (who->Bool(0, 0)) {
-      needs->push_back(
-          fmt::format("postgres: a primary for DROP INDEX: {} is a replica", s.pg_display()));
-      return;
-    }
-    if (!who->Bool(0, 1)) {
-      for (const PlanItem* i : items) {
-        auto own = s.pg()->Query(fmt::format(
-            "SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c "
-            "WHERE c.oid = pg_catalog.to_regclass({})",
-            PgQuoteLiteral(i->detail.value("table", ""))));
-        if (!own.ok() || own->rows() == 0 || !own->Bool(0, 0)) {
-          needs->push_back(fmt::format(
-              "postgres: ownership of {} to drop {}: run vitals tune as the owner, or GRANT "
-              "<owner> TO {};",
-              i->detail.value("table", ""), i->name, who->Text(0, 2)));
-        }
-      }
-    }
+    if (!OwnerPreflight(s, items, "DROP INDEX", ItemIndex, needs)) return;
     Status lock = TryIndexLock(s);
     if (!lock.ok()) needs->push_back("postgres: " + lock.message());
   }

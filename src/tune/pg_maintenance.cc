@@ -17,6 +17,7 @@
 #include "collect/postgres_logic.h"
 #include "tune/kinds.h"
 #include "tune/pg_objects.h"
+#include "tune/pg_preflight.h"
 
 namespace vitals {
 namespace {
@@ -82,7 +83,7 @@ class PgVacuum final : public ChangeKind {
 
   void Preflight(TuneSession& s, const std::vector<const PlanItem*>& items,
                  std::vector<std::string>* needs) const override {
-    OwnerPreflight(s, items, "VACUUM", needs);
+    OwnerPreflight(s, items, "VACUUM", ItemTable, needs);
   }
 
   Result<nlohmann::json> Snapshot(TuneSession& s, const PlanItem& item) const override {
@@ -120,39 +121,6 @@ class PgVacuum final : public ChangeKind {
   std::vector<std::string> Verify(TuneSession&,
                                   const std::vector<const BackupEntry*>&) const override {
     return {};
-  }
-
-  // Shared with pg.reindex: VACUUM and REINDEX need the table's owner (or a superuser), and a
-  // primary.
-  static void OwnerPreflight(TuneSession& s, const std::vector<const PlanItem*>& items,
-                             const char* what, std::vector<std::string>* needs) {
-    auto who = s.pg()->Query(
-        "SELECT pg_is_in_recovery(), current_user, current_setting('is_superuser') = 'on'");
-    if (!who.ok()) {
-      needs->push_back(
-          fmt::format("postgres: cannot check {} privileges: {}", what, who.status().message()));
-      return;
-    }
-    if (who->Bool(0, 0)) {
-      needs->push_back(
-          fmt::format("postgres: a primary for {}: {} is a replica (pg_is_in_recovery() is true)",
-                      what, s.pg_display()));
-      return;
-    }
-    if (who->Bool(0, 2)) return;
-    for (const PlanItem* i : items) {
-      const std::string table = i->detail.value("table", "");
-      auto own = s.pg()->Query(fmt::format(
-          "SELECT pg_catalog.pg_has_role(c.relowner, 'USAGE') FROM pg_catalog.pg_class c "
-          "WHERE c.oid = pg_catalog.to_regclass({})",
-          PgQuoteLiteral(table)));
-      if (!own.ok() || own->rows() == 0 || !own->Bool(0, 0)) {
-        needs->push_back(fmt::format(
-            "postgres: ownership of {} for {} (the table's owner or a superuser): run vitals "
-            "tune as the owner, or GRANT <owner> TO {};",
-            table, what, who->Text(0, 1)));
-      }
-    }
   }
 };
 
@@ -207,7 +175,9 @@ class PgReindex final : public ChangeKind {
 
   void Preflight(TuneSession& s, const std::vector<const PlanItem*>& items,
                  std::vector<std::string>* needs) const override {
-    PgVacuum::OwnerPreflight(s, items, "REINDEX", needs);
+    // The lock is tried whatever OwnerPreflight found (as before it was shared; CREATE and DROP
+    // INDEX skip it on a replica): the apply is refused either way.
+    OwnerPreflight(s, items, "REINDEX", ItemIndex, needs);
     Status lock = TryIndexLock(s);
     if (!lock.ok()) needs->push_back("postgres: " + lock.message());
   }
