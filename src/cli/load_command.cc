@@ -89,6 +89,7 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   uint64_t requests = 0;
   bool quiet = false, no_store = false, keep_going = false;
   std::string cacert, client_cert, client_key, tls_min = "1.2";
+  std::string tls13_ciphers = kBrowserTls13Ciphers;
   std::vector<std::string> resolve;
   bool insecure = false, no_tls_resume = false, openssl_records = false;
   app.add_option("target", target,
@@ -170,6 +171,10 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   app.add_option("--cert", client_cert, "https: client certificate FILE (PEM), with --key");
   app.add_option("--key", client_key, "https: private key FILE (PEM) of --cert");
   app.add_option("--tls-min", tls_min, "https: lowest TLS version to offer: 1.2 or 1.3")
+      ->capture_default_str();
+  app.add_option("--tls13-ciphers", tls13_ciphers,
+                 "https: TLS 1.3 suites to offer, in order (OpenSSL names, ':'-separated; "
+                 "default: the browsers' order)")
       ->capture_default_str();
   app.add_flag("--no-tls-resume", no_tls_resume,
                "https: a full handshake on every connection (default: resume the worker's "
@@ -281,6 +286,7 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
   o.tls.insecure = insecure;
   o.tls.resume = !no_tls_resume;
   o.tls.own_records = !openssl_records;
+  o.tls.tls13_ciphers = tls13_ciphers;
   o.resolve = resolve;
   for (const std::string& r : resolve) {
     if (auto parsed = ParseResolveOverride(r); !parsed.ok())

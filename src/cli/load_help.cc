@@ -66,7 +66,9 @@ a "tls handshake" row and counts full and resumed handshakes; a failed handshake
 as tls_handshake with OpenSSL's reason.  OpenSSL makes the handshake and checks the
 certificate; on TLS 1.3 (AES-GCM, ChaCha20-Poly1305) vitals then seals and opens the records
 itself with OpenSSL's ciphers, one write and one read per request (--openssl-records keeps
-OpenSSL's record layer, e.g. to compare the two).
+OpenSSL's record layer, e.g. to compare the two).  TLS 1.3 suites are offered in the browsers'
+order, AES-128-GCM first (--tls13-ciphers LIST to change it; OpenSSL's own order starts with
+AES-256-GCM-SHA384, which costs both sides more per handshake).
 
 Many generators (docs/distributed.md): each runs an exact share of one global plan.
   --segment I/N        1-based: segment I of N (2/4 is the second of four)

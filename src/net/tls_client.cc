@@ -45,6 +45,20 @@ Result<std::unique_ptr<TlsClient>> TlsClient::Create(const TlsClientOptions& o,
     return Status::InvalidArgument("--tls-min: expected 1.2 or 1.3");
   }
   SSL_CTX_set_min_proto_version(ctx, o.min_version == 13 ? TLS1_3_VERSION : TLS1_2_VERSION);
+  // OpenSSL skips names it does not know; a typo must not silently drop a suite.
+  for (size_t at = 0; at <= o.tls13_ciphers.size();) {
+    size_t end = o.tls13_ciphers.find(':', at);
+    if (end == std::string::npos) end = o.tls13_ciphers.size();
+    const std::string name = o.tls13_ciphers.substr(at, end - at);
+    if (name.empty() || SSL_CTX_set_ciphersuites(ctx, name.c_str()) != 1) {
+      ERR_clear_error();
+      return Status::InvalidArgument("--tls13-ciphers: '" + name +
+                                     "' is not a TLS 1.3 suite; use ':'-separated names from " +
+                                     kBrowserTls13Ciphers);
+    }
+    at = end + 1;
+  }
+  SSL_CTX_set_ciphersuites(ctx, o.tls13_ciphers.c_str());
   // Read whole socket buffers into OpenSSL (one read() per response, not one per record
   // header and body); the reader drains what is pending before it waits again.
   SSL_CTX_set_read_ahead(ctx, 1);

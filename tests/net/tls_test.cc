@@ -2,6 +2,7 @@
 // socketpair, driven step by step the way the event loops drive them.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <openssl/ssl.h>
 #include <unistd.h>
 
 #include <string>
@@ -140,6 +141,35 @@ TEST(TlsClientOptionsTest, BadFilesAreUsageErrorsNamingTheFlag) {
   auto c2 = TlsClient::Create(k, "localhost");
   ASSERT_FALSE(c2.ok());
   EXPECT_THAT(c2.status().message(), HasSubstr("--cert and --key go together"));
+}
+
+TEST_F(TlsPairTest, Tls13SuitesAreOfferedInTheBrowsersOrderOrAsAsked) {
+  for (const char* asked : {"", "TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384"}) {
+    TlsClientOptions o;
+    o.ca_file = ca_file_;
+    if (*asked) o.tls13_ciphers = asked;
+    Pair p;
+    Outcome out = Handshake(leaf_, o, "localhost", p);
+    ASSERT_EQ(out.client, HandshakeStatus::kDone) << out.message;
+    // OpenSSL's server follows the client's order: the default puts AES-128-GCM first.
+    EXPECT_STREQ(SSL_CIPHER_standard_name(SSL_get_current_cipher(p.client.ssl.get())),
+                 *asked ? asked : "TLS_AES_128_GCM_SHA256");
+  }
+}
+
+TEST(TlsClientOptionsTest, UnknownTls13SuitesAreNamed) {
+  for (const char* bad : {"TLS_AES_128_GCM_SHA256:AES999", "", "TLS_AES_128_GCM_SHA256:"}) {
+    TlsClientOptions o;
+    o.tls13_ciphers = bad;
+    auto c = TlsClient::Create(o, "localhost");
+    ASSERT_FALSE(c.ok()) << "'" << bad << "'";
+    EXPECT_EQ(c.status().code(), Status::Code::kInvalidArgument);
+    EXPECT_THAT(c.status().message(), HasSubstr("--tls13-ciphers: '"));
+    EXPECT_THAT(c.status().message(), HasSubstr("TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384"));
+  }
+  TlsClientOptions o;
+  o.tls13_ciphers = "TLS_AES_128_GCM_SHA256:AES999";
+  EXPECT_THAT(TlsClient::Create(o, "localhost").status().message(), HasSubstr("'AES999'"));
 }
 
 TEST(TlsCertTest, MadeCertificateParsesWithItsNames) {
