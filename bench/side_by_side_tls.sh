@@ -13,8 +13,7 @@
 # generator process (/usr/bin/time); ratios are per round and the median is printed.  vitals
 # offers TLS 1.3 suites in the browsers' order (AES-128-GCM first), wrk in OpenSSL's
 # (AES-256-GCM-SHA384 first); a third run per round gives vitals wrk's suite, so both figures
-# are printed.  Traffic
-# goes only to 127.0.0.1; every run stops by itself.
+# are printed.  Traffic goes only to 127.0.0.1; every run stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh
