@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -12,8 +13,11 @@ namespace {
 
 int SysSocket(int d, int t, int p) { return ::socket(d, t, p); }
 int SysConnect(int fd, const sockaddr* a, socklen_t l) { return ::connect(fd, a, l); }
-ssize_t SysRead(int fd, void* b, size_t n) { return ::read(fd, b, n); }
-ssize_t SysWrite(int fd, const void* b, size_t n) { return ::write(fd, b, n); }
+// read/write straight to the kernel: glibc's wrappers are thread-cancellation points and, in a
+// process with threads, switch cancellation on and off around every call (1.5 % of the
+// generator's CPU on HTTPS keep-alive).  vitals never cancels a thread.
+ssize_t SysRead(int fd, void* b, size_t n) { return ::syscall(SYS_read, fd, b, n); }
+ssize_t SysWrite(int fd, const void* b, size_t n) { return ::syscall(SYS_write, fd, b, n); }
 int SysClose(int fd) { return ::close(fd); }
 
 Syscalls g_sys = {SysSocket, SysConnect, SysRead, SysWrite, SysClose};
