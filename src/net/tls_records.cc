@@ -6,7 +6,6 @@
 #include <openssl/ssl.h>
 
 #include <algorithm>
-#include <cerrno>
 #include <cstring>
 #include <utility>
 
@@ -185,19 +184,12 @@ struct TlsRecordIo {
   // Writes queued records.  kRetry: the socket is full (link.want_write set).
   static IoStatus Flush(Link& link, TlsRecordLayer& r) {
     while (r.out_off_ < r.out_len_) {
-      const ssize_t k = Sys().write(link.fd, r.out_.data() + r.out_off_, r.out_len_ - r.out_off_);
-      if (k > 0) {
-        r.out_off_ += size_t(k);
-        continue;
-      }
-      if (k < 0 && errno == EINTR) continue;
-      if (k < 0 && errno == EAGAIN) {
-        link.want_write = true;
-        return IoStatus::kRetry;
-      }
-      link.sys_errno = k < 0 ? errno : EPIPE;
-      link.error = ClassifyErrno(link.sys_errno);
-      return IoStatus::kError;
+      size_t k = 0;
+      const IoStatus st =
+          PlainTransport().write(link, reinterpret_cast<const char*>(r.out_.data()) + r.out_off_,
+                                 r.out_len_ - r.out_off_, &k);
+      if (st != IoStatus::kOk) return st;
+      r.out_off_ += k;
     }
     r.out_off_ = r.out_len_ = 0;
     return IoStatus::kOk;
@@ -317,20 +309,12 @@ struct TlsRecordIo {
         r.in_end_ -= r.in_begin_;
         r.in_begin_ = 0;
       }
-      const ssize_t k = Sys().read(link.fd, r.in_.data() + r.in_end_, r.in_.size() - r.in_end_);
-      if (k > 0) {
-        r.in_end_ += size_t(k);
-        continue;
-      }
+      size_t k = 0;
+      const IoStatus st = PlainTransport().read(
+          link, reinterpret_cast<char*>(r.in_.data()) + r.in_end_, r.in_.size() - r.in_end_, &k);
+      if (st != IoStatus::kOk) return st;
       if (k == 0) break;  // EOF (without close_notify: the HTTP parser decides)
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN) {
-        link.want_write = false;
-        return IoStatus::kRetry;
-      }
-      link.sys_errno = errno;
-      link.error = ClassifyErrno(errno);
-      return IoStatus::kError;
+      r.in_end_ += k;
     }
     *n = got;
     return IoStatus::kOk;
