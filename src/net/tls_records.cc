@@ -17,8 +17,9 @@ constexpr size_t kTagLen = 16;
 constexpr size_t kIvLen = 12;
 constexpr size_t kMaxPlain = 16384;                 // RFC 8446 5.1: 2^14
 constexpr size_t kMaxCiphertext = kMaxPlain + 256;  // RFC 8446 5.2: 2^14 + 256
-// Room for one largest record plus what usually follows it in the same read().
-constexpr size_t kInBuffer = kHeaderLen + kMaxCiphertext + 4096;
+// Room for one largest record: the size of the read buffer OpenSSL frees at the switch, so the
+// allocator hands that memory straight back (a few KiB more cost 12 KiB of RSS per connection).
+constexpr size_t kInBuffer = kHeaderLen + kMaxCiphertext;
 constexpr size_t kSealBatch = 4;  // records sealed into one write() at most
 constexpr size_t kRecordOverhead = kHeaderLen + 1 + kTagLen;
 constexpr size_t kMaxHandshakeMessage = 64 * 1024;  // a ticket is a few hundred bytes
