@@ -15,16 +15,21 @@ namespace {
 constexpr size_t kHeaderLen = 5;
 constexpr size_t kTagLen = 16;
 constexpr size_t kIvLen = 12;
-constexpr size_t kMaxPlain = 16384;                 // RFC 8446 5.1: 2^14
-constexpr size_t kMaxCiphertext = kMaxPlain + 256;  // RFC 8446 5.2: 2^14 + 256
-// Room for one largest record: the size of the read buffer OpenSSL frees at the switch, so the
+constexpr size_t kMaxPlain = 16384;  // RFC 8446 5.1: 2^14
+// RFC 8446 5.4: the inner plaintext (content, type, padding) is at most 2^14 + 1 bytes, so a
+// record's body is at most that plus the tag (5.2's 2^14 + 256 is the outer bound).
+constexpr size_t kMaxRecordBody = kMaxPlain + 1 + kTagLen;
+// Room for one largest record: no more than the read buffer OpenSSL frees at the switch, so the
 // allocator hands that memory straight back (a few KiB more cost 12 KiB of RSS per connection).
-constexpr size_t kInBuffer = kHeaderLen + kMaxCiphertext;
-constexpr size_t kSealBatch = 4;  // records sealed into one write() at most
+constexpr size_t kInBuffer = kHeaderLen + kMaxRecordBody;
 constexpr size_t kRecordOverhead = kHeaderLen + 1 + kTagLen;
+// Empty or control records one read may open before it gives up (OpenSSL allows 32 empty ones):
+// a server cannot keep a reader looping forever.
+constexpr int kMaxQuietRecords = 32;
 constexpr size_t kMaxHandshakeMessage = 64 * 1024;  // a ticket is a few hundred bytes
 constexpr uint8_t kAlert = 21, kHandshake = 22, kApplicationData = 23;
 constexpr uint8_t kNewSessionTicket = 4, kKeyUpdate = 24;
+constexpr uint8_t kCloseNotify = 0, kUserCanceled = 90;
 
 // The TLS 1.3 suites this layer carries: AEAD and the hash of the key schedule, fetched once
 // per process (EVP objects are reference counted and may be shared between threads).
@@ -193,6 +198,8 @@ struct TlsRecordIo {
       r.out_off_ += k;
     }
     r.out_off_ = r.out_len_ = 0;
+    // Do not keep a large buffer for a connection that once sent a large body.
+    if (r.out_.size() > 2 * (kMaxPlain + kRecordOverhead)) std::vector<uint8_t>().swap(r.out_);
     return IoStatus::kOk;
   }
 
@@ -207,38 +214,45 @@ struct TlsRecordIo {
     return true;
   }
 
-  // A post-handshake message or an alert, opened.  False: the connection must end.
-  static bool Control(Link& link, TlsRecordLayer& r, uint8_t type, const uint8_t* p, size_t len) {
+  // A post-handshake message or an alert, opened.
+  enum class Verdict : uint8_t { kOk, kProtocolError, kIoError };
+  static Verdict Control(Link& link, TlsRecordLayer& r, uint8_t type, const uint8_t* p,
+                         size_t len) {
     if (type == kAlert) {
-      if (len == 2 && p[1] == 0) {  // close_notify
-        r.eof_ = true;
-        return true;
-      }
-      return false;
+      if (len != 2) return Verdict::kProtocolError;
+      if (p[1] == kCloseNotify) r.eof_ = true;
+      // user_canceled is a warning that close_notify follows; every other alert is fatal.
+      return p[1] == kCloseNotify || p[1] == kUserCanceled ? Verdict::kOk : Verdict::kProtocolError;
     }
-    if (type != kHandshake) return false;
+    if (type != kHandshake || len == 0) return Verdict::kProtocolError;
     r.handshake_.insert(r.handshake_.end(), p, p + len);
     const Suite* suite = FindSuite(r.cipher_id_);
     while (r.handshake_.size() >= 4) {
       const uint8_t* h = r.handshake_.data();
       const size_t body = size_t(h[1]) << 16 | size_t(h[2]) << 8 | h[3];
-      if (body > kMaxHandshakeMessage) return false;
+      if (body > kMaxHandshakeMessage) return Verdict::kProtocolError;
       if (r.handshake_.size() < 4 + body) break;
       if (h[0] == kKeyUpdate) {
-        if (body != 1 || h[4] > 1 || !suite) return false;
-        if (!UpdateDirection(r.rx_, *suite, /*encrypt=*/false)) return false;
-        if (h[4] == 1) {  // update_requested: ours goes out under the old key, then we switch
+        // RFC 8446 5.1: a KeyUpdate ends its record (nothing may span the key change).
+        if (body != 1 || h[4] > 1 || !suite || r.handshake_.size() != 5) {
+          return Verdict::kProtocolError;
+        }
+        if (!UpdateDirection(r.rx_, *suite, /*encrypt=*/false)) return Verdict::kProtocolError;
+        // update_requested: one KeyUpdate of ours before our next application data, however
+        // many requests arrive meanwhile (4.6.3); it goes out under the old key, then we switch.
+        if (h[4] == 1 && !r.update_answered_) {
           const uint8_t reply[5] = {kKeyUpdate, 0, 0, 1, 0};
-          if (!Queue(r, kHandshake, reply, sizeof reply)) return false;
-          if (!UpdateDirection(r.tx_, *suite, /*encrypt=*/true)) return false;
-          if (r.owed_ == 0 && Flush(link, r) == IoStatus::kError) return false;
+          if (!Queue(r, kHandshake, reply, sizeof reply)) return Verdict::kProtocolError;
+          if (!UpdateDirection(r.tx_, *suite, /*encrypt=*/true)) return Verdict::kProtocolError;
+          r.update_answered_ = true;
+          if (r.owed_ == 0 && Flush(link, r) == IoStatus::kError) return Verdict::kIoError;
         }
       } else if (h[0] != kNewSessionTicket) {
-        return false;
+        return Verdict::kProtocolError;
       }
       r.handshake_.erase(r.handshake_.begin(), r.handshake_.begin() + ptrdiff_t(4 + body));
     }
-    return true;
+    return Verdict::kOk;
   }
 
   // The header of the next buffered record is valid and the whole record is buffered.
@@ -248,13 +262,27 @@ struct TlsRecordIo {
     if (avail < kHeaderLen) return Next::kPartial;
     const uint8_t* h = r.in_.data() + r.in_begin_;
     *clen = size_t(h[3]) << 8 | h[4];
-    if (h[0] != kApplicationData || *clen > kMaxCiphertext || *clen <= kTagLen) return Next::kBad;
+    if (h[0] != kApplicationData || h[1] != 3 || h[2] != 3 || *clen > kMaxRecordBody ||
+        *clen <= kTagLen) {
+      return Next::kBad;
+    }
     return avail >= kHeaderLen + *clen ? Next::kWhole : Next::kPartial;
+  }
+
+  // An error found after some bytes were opened in the same call: those go out first, the
+  // error at the next call (Pending() says so).
+  static IoStatus Deferred(Link& link, TlsRecordLayer& r) {
+    link.error = std::exchange(r.failed_, NetError::kNone);
+    link.sys_errno = std::exchange(r.failed_errno_, 0);
+    return IoStatus::kError;
   }
 
   static IoStatus Read(Link& link, char* buf, size_t len, size_t* n) {
     TlsRecordLayer& r = *link.records;
+    if (r.failed_ != NetError::kNone && r.plain_len_ == 0) return Deferred(link, r);
     size_t got = 0;
+    int quiet = 0;  // empty or control records opened in this call
+    bool io_error = false, protocol_error = false;
     for (;;) {
       if (r.plain_len_ > 0) {  // opened earlier, bigger than the caller's room then
         const size_t k = std::min(len - got, r.plain_len_);
@@ -269,8 +297,8 @@ struct TlsRecordIo {
       size_t clen = 0;
       const Next next = Peek(r, &clen);
       if (next == Next::kBad) {
-        if (got > 0) break;  // hand out what was opened; the error comes next time
-        return Fail(link, NetError::kTlsRead);
+        protocol_error = true;
+        break;
       }
       if (next == Next::kWhole) {
         uint8_t* header = r.in_.data() + r.in_begin_;
@@ -279,17 +307,24 @@ struct TlsRecordIo {
         const bool direct = clen - kTagLen <= len - got;
         uint8_t* dst = direct ? reinterpret_cast<uint8_t*>(buf + got) : ct;
         if (!Open(r.rx_, header, ct, clen, dst)) {
-          if (got > 0) break;
-          return Fail(link, NetError::kTlsRead);
+          protocol_error = true;
+          break;
         }
         r.in_begin_ += kHeaderLen + clen;
         ++r.opened_;
         size_t k = clen - kTagLen;  // inner plaintext: content, type, zero padding
         while (k > 0 && dst[k - 1] == 0) --k;
-        if (k == 0) return Fail(link, NetError::kTlsRead);
+        if (k == 0) {
+          protocol_error = true;
+          break;
+        }
         const uint8_t type = dst[k - 1];
         const size_t content = k - 1;
-        if (type == kApplicationData) {
+        if (type == kApplicationData && r.handshake_.empty()) {
+          if (content == 0 && ++quiet > kMaxQuietRecords) {
+            protocol_error = true;
+            break;
+          }
           if (direct) {
             got += content;
           } else {
@@ -298,14 +333,19 @@ struct TlsRecordIo {
           }
           continue;
         }
-        if (!Control(link, r, type, dst, content)) return Fail(link, NetError::kTlsRead);
-        continue;
+        // Data inside a fragmented handshake message is as wrong as an unknown type.
+        const Verdict v = type == kApplicationData || ++quiet > kMaxQuietRecords
+                              ? Verdict::kProtocolError
+                              : Control(link, r, type, dst, content);
+        if (v == Verdict::kOk) continue;
+        (v == Verdict::kIoError ? io_error : protocol_error) = true;
+        break;
       }
       if (got > 0) break;  // one read() per answer: what is here goes out first
       // Make room for a whole record after in_begin_, then read.
       if (r.in_begin_ == r.in_end_) {
         r.in_begin_ = r.in_end_ = 0;
-      } else if (r.in_.size() - r.in_begin_ < kHeaderLen + kMaxCiphertext) {
+      } else if (r.in_.size() - r.in_begin_ < kHeaderLen + kMaxRecordBody) {
         std::memmove(r.in_.data(), r.in_.data() + r.in_begin_, r.in_end_ - r.in_begin_);
         r.in_end_ -= r.in_begin_;
         r.in_begin_ = 0;
@@ -316,6 +356,12 @@ struct TlsRecordIo {
       if (st != IoStatus::kOk) return st;
       if (k == 0) break;  // EOF (without close_notify: the HTTP parser decides)
       r.in_end_ += k;
+    }
+    if (io_error || protocol_error) {
+      // A write failure (the KeyUpdate answer) keeps its errno; the rest is a TLS read error.
+      r.failed_ = io_error ? link.error : NetError::kTlsRead;
+      r.failed_errno_ = io_error ? link.sys_errno : 0;
+      if (got == 0) return Deferred(link, r);
     }
     *n = got;
     return IoStatus::kOk;
@@ -333,13 +379,12 @@ struct TlsRecordIo {
         return IoStatus::kOk;
       }
     }
-    const size_t take = std::min(len, kSealBatch * kMaxPlain);
-    for (size_t off = 0; off < take; off += kMaxPlain) {
-      const size_t chunk = std::min(kMaxPlain, take - off);
-      if (!Queue(r, kApplicationData, reinterpret_cast<const uint8_t*>(buf) + off, chunk)) {
-        return Fail(link, NetError::kTlsWrite);
-      }
+    // One record per call, like OpenSSL in partial-write mode: the caller loops.
+    const size_t take = std::min(len, kMaxPlain);
+    if (!Queue(r, kApplicationData, reinterpret_cast<const uint8_t*>(buf), take)) {
+      return Fail(link, NetError::kTlsWrite);
     }
+    r.update_answered_ = false;  // a later update request gets its answer again
     const IoStatus st = Flush(link, r);
     if (st == IoStatus::kOk) *n = take;
     if (st == IoStatus::kRetry) r.owed_ = take;
@@ -349,7 +394,8 @@ struct TlsRecordIo {
   static bool Pending(const Link& link) {
     const TlsRecordLayer& r = *link.records;
     size_t clen = 0;
-    return r.plain_len_ > 0 || r.eof_ || Peek(r, &clen) != Next::kPartial;
+    return r.plain_len_ > 0 || r.eof_ || r.failed_ != NetError::kNone ||
+           Peek(r, &clen) != Next::kPartial;
   }
 };
 
@@ -364,6 +410,8 @@ TlsRecordLayer::~TlsRecordLayer() {
   EVP_CIPHER_CTX_free(rx_.ctx);
   OPENSSL_cleanse(tx_.secret, sizeof tx_.secret);
   OPENSSL_cleanse(rx_.secret, sizeof rx_.secret);
+  OPENSSL_cleanse(tx_.iv, sizeof tx_.iv);
+  OPENSSL_cleanse(rx_.iv, sizeof rx_.iv);
   OPENSSL_cleanse(client_secret_, sizeof client_secret_);
   OPENSSL_cleanse(server_secret_, sizeof server_secret_);
 }
@@ -394,7 +442,14 @@ void TlsRecordLayer::OnRecordHeader(bool written) {
 }
 
 void TlsRecordLayer::OnHandshakeMessage(uint8_t msg_type) {
-  if (counting_ && msg_type == kKeyUpdate) never_ = true;
+  if (counting_ && msg_type == kKeyUpdate) Never();
+}
+
+void TlsRecordLayer::Never() {
+  never_ = true;
+  OPENSSL_cleanse(client_secret_, sizeof client_secret_);
+  OPENSSL_cleanse(server_secret_, sizeof server_secret_);
+  client_secret_len_ = server_secret_len_ = 0;
 }
 
 bool TlsRecordLayer::MaybeTakeOver(Link& link) {
@@ -405,19 +460,24 @@ bool TlsRecordLayer::MaybeTakeOver(Link& link) {
 
 bool TlsRecordLayer::TakeOver(Link& link) {
   SSL* ssl = link.ssl.get();
-  if (SSL_has_pending(ssl) == 1) return false;  // OpenSSL still holds bytes: next write
+  // Bytes buffered, or a post-handshake message half read: try again at the next write.
+  if (SSL_has_pending(ssl) == 1 || SSL_in_init(ssl)) return false;
   const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
   const int id = cipher ? int(SSL_CIPHER_get_id(cipher) & 0xffff) : 0;
   const Suite* suite = SSL_version(ssl) == TLS1_3_VERSION ? FindSuite(id) : nullptr;
-  never_ = true;  // whatever happens below, this is the only attempt that can succeed
-  if (!suite || client_secret_len_ == 0 || client_secret_len_ != server_secret_len_) return false;
+  if (!suite || client_secret_len_ == 0 || client_secret_len_ != server_secret_len_) {
+    Never();
+    return false;
+  }
+  // OpenSSL refuses while it is inside a record (a header read, its body not yet): its header
+  // is already counted but its bytes are not ours to read.  Try again at the next write.
+  if (SSL_free_buffers(ssl) != 1) return false;
   cipher_id_ = id;
   tx_.secret_len = client_secret_len_;
   rx_.secret_len = server_secret_len_;
   std::memcpy(tx_.secret, client_secret_, client_secret_len_);
   std::memcpy(rx_.secret, server_secret_, server_secret_len_);
-  OPENSSL_cleanse(client_secret_, sizeof client_secret_);
-  OPENSSL_cleanse(server_secret_, sizeof server_secret_);
+  Never();  // the only attempt that can succeed: the copies above are the ones used
   if (!InitDirection(tx_, *suite, /*encrypt=*/true) ||
       !InitDirection(rx_, *suite, /*encrypt=*/false)) {
     return false;
@@ -425,7 +485,6 @@ bool TlsRecordLayer::TakeOver(Link& link) {
   tx_.seq = written_records_;
   rx_.seq = read_records_;
   in_.resize(kInBuffer);
-  SSL_free_buffers(ssl);  // OpenSSL's record buffers are idle from now on
   link.io = &TlsRecordTransport();
   return true;
 }

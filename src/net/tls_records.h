@@ -71,6 +71,7 @@ class TlsRecordLayer {
  private:
   friend struct TlsRecordIo;
   bool TakeOver(Link& link);
+  void Never();  // this connection stays with OpenSSL; the captured secrets are wiped
 
   // Capture state (before the switch).
   uint8_t client_secret_[48] = {};
@@ -92,9 +93,12 @@ class TlsRecordLayer {
   size_t plain_off_ = 0, plain_len_ = 0;  // opened bytes not yet handed out (inside in_)
   std::vector<uint8_t> out_;              // sealed records not yet written: [out_off_, out_len_)
   size_t out_off_ = 0, out_len_ = 0;
-  size_t owed_ = 0;                 // plaintext taken by a write that returned kRetry
-  std::vector<uint8_t> handshake_;  // post-handshake messages being reassembled
-  bool eof_ = false;                // close_notify received
+  size_t owed_ = 0;                    // plaintext taken by a write that returned kRetry
+  std::vector<uint8_t> handshake_;     // post-handshake messages being reassembled
+  bool eof_ = false;                   // close_notify received
+  bool update_answered_ = false;       // our KeyUpdate is queued; no application data since
+  NetError failed_ = NetError::kNone;  // an error to report at the next read
+  int failed_errno_ = 0;
   uint64_t opened_ = 0, sealed_ = 0;
 };
 

@@ -143,10 +143,18 @@ TEST_F(TlsRecordsTest, KeyUpdatesFromTheServerAreFollowedAndAnswered) {
               "reply " + std::to_string(i));
     EXPECT_EQ(updates_received, i + 1) << "the client did not answer the KeyUpdate";
   }
+  // Two requests while we are silent get one answer (RFC 8446 4.6.3), and data still flows.
+  for (int i = 0; i < 2; ++i) {
+    ASSERT_EQ(SSL_key_update(server, SSL_KEY_UPDATE_REQUESTED), 1);
+    EXPECT_EQ(Move(p.server, p.client, "silent " + std::to_string(i), 64),
+              "silent " + std::to_string(i));
+  }
+  EXPECT_EQ(Move(p.client, p.server, "after two requests", 64), "after two requests");
+  EXPECT_EQ(updates_received, 4);
   ASSERT_EQ(SSL_key_update(server, SSL_KEY_UPDATE_NOT_REQUESTED), 1);
   EXPECT_EQ(Move(p.server, p.client, "one-sided", 64), "one-sided");
   EXPECT_EQ(Move(p.client, p.server, "still the old sending key", 64), "still the old sending key");
-  EXPECT_EQ(updates_received, 3);
+  EXPECT_EQ(updates_received, 4);
 }
 
 TEST_F(TlsRecordsTest, CloseNotifyEndsTheStream) {
@@ -176,6 +184,69 @@ TEST_F(TlsRecordsTest, ForgedAndOversizedRecordsAreTlsReadErrors) {
     EXPECT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kError) << forged;
     EXPECT_EQ(p.client.error, NetError::kTlsRead) << forged;
   }
+}
+
+TEST_F(TlsRecordsTest, PaddedRecordsAreUnpadded) {
+  Pair p;
+  ASSERT_TRUE(Connect(p, Options(), [](SSL* s) { SSL_set_block_padding(s, 512); }));
+  FirstExchanges(p);
+  ASSERT_TRUE(TlsClient::OwnRecords(p.client));
+  const std::string mid = Pattern(40 * 1024, 5);
+  EXPECT_TRUE(Move(p.server, p.client, mid, 64 * 1024) == mid);
+  EXPECT_EQ(Move(p.server, p.client, "x", 64), "x");  // 1 byte of content, 510 of padding
+}
+
+TEST_F(TlsRecordsTest, DataBeforeAForgedRecordIsDeliveredThenTheError) {
+  Pair p;
+  ASSERT_TRUE(Connect(p, Options()));
+  FirstExchanges(p);
+  ASSERT_TRUE(TlsClient::OwnRecords(p.client));
+  size_t n = 0;
+  ASSERT_EQ(p.server.io->write(p.server, "answer 2", 8, &n), IoStatus::kOk);
+  const std::string forged = std::string("\x17\x03\x03\x00\x20", 5) + std::string(32, 'A');
+  ASSERT_EQ(write(p.fds[1], forged.data(), forged.size()), ssize_t(forged.size()));
+  char buf[64];
+  ASSERT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kOk);
+  EXPECT_EQ(std::string(buf, n), "answer 2");
+  EXPECT_TRUE(p.client.io->pending(p.client)) << "the error waits to be read";
+  EXPECT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kError);
+  EXPECT_EQ(p.client.error, NetError::kTlsRead);
+}
+
+// OpenSSL has read the header of the next record but not its body: its header is counted, its
+// body is not ours to read, so the switch must wait (or the next record would be misread).
+TEST_F(TlsRecordsTest, SwitchWaitsWhileOpenSslIsInsideARecord) {
+  Pair p;
+  ASSERT_TRUE(Connect(p, Options()));
+  EXPECT_EQ(Move(p.client, p.server, "GET /1", 64), "GET /1");
+  char buf[256];
+  size_t n = 0;
+  EXPECT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kRetry);  // tickets
+  ASSERT_EQ(p.server.io->write(p.server, "answer 1", 8, &n), IoStatus::kOk);
+  ASSERT_EQ(p.server.io->write(p.server, "answer 1b", 9, &n), IoStatus::kOk);
+  // Take both records off the client's socket and hand it the first plus the next header.
+  std::string raw(4096, '\0');
+  const ssize_t got = read(p.fds[0], raw.data(), raw.size());
+  ASSERT_GT(got, 10);
+  raw.resize(size_t(got));
+  const size_t first = 5 + (size_t(uint8_t(raw[3])) << 8 | uint8_t(raw[4]));
+  ASSERT_LT(first + 5, raw.size());
+  ASSERT_EQ(write(p.fds[1], raw.data(), first + 5), ssize_t(first + 5));
+  ASSERT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kOk);
+  EXPECT_EQ(std::string(buf, n), "answer 1");
+  EXPECT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kRetry);  // header only
+  ASSERT_EQ(p.client.io->write(p.client, "GET /2", 6, &n), IoStatus::kOk);
+  EXPECT_FALSE(TlsClient::OwnRecords(p.client)) << "switched inside a record";
+  ASSERT_EQ(write(p.fds[1], raw.data() + first + 5, raw.size() - first - 5),
+            ssize_t(raw.size() - first - 5));
+  ASSERT_EQ(p.client.io->read(p.client, buf, sizeof buf, &n), IoStatus::kOk);
+  EXPECT_EQ(std::string(buf, n), "answer 1b");
+  ASSERT_EQ(p.server.io->read(p.server, buf, sizeof buf, &n), IoStatus::kOk);
+  EXPECT_EQ(std::string(buf, n), "GET /2");
+  EXPECT_EQ(Move(p.server, p.client, "answer 2", 64), "answer 2");
+  EXPECT_EQ(Move(p.client, p.server, "GET /3", 64), "GET /3");
+  EXPECT_TRUE(TlsClient::OwnRecords(p.client)) << "the next write after a clean read switches";
+  EXPECT_EQ(Move(p.server, p.client, "answer 3", 64), "answer 3");
 }
 
 TEST_F(TlsRecordsTest, OpenSslKeepsTheRecordsWhenAskedAndOnTls12) {
