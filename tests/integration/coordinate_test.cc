@@ -27,6 +27,7 @@
 #include "core/hdr_log.h"
 #include "core/histogram.h"
 #include "integration/child_process.h"
+#include "integration/refused_port.h"
 #include "load/coord_protocol.h"
 #include "load/result.h"
 
@@ -464,15 +465,9 @@ TEST(Coordinate, SegmentRefusesImpostorsAndPlansThatWriteFiles) {
 
 // A coordinator that cannot be reached: the segment gives up after --coordinator-timeout.
 TEST(Coordinate, UnreachableCoordinatorTimesOut) {
-  // A bound socket that does not listen: connections to its port are refused.
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-  const std::string addr = "127.0.0.1:" + std::to_string(ntohs(a.sin_port));
+  testing::RefusedPort refused;
+  ASSERT_GT(refused.port(), 0);
+  const std::string addr = refused.address();
   const auto t0 = std::chrono::steady_clock::now();
   std::string out, err;
   EXPECT_EQ(RunVitals({"load", "--coordinator", addr, "--segment-index", "0", "--segments", "2",
@@ -483,7 +478,6 @@ TEST(Coordinate, UnreachableCoordinatorTimesOut) {
       std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   EXPECT_LT(wall_s, 10.0);
   EXPECT_THAT(err, HasSubstr("cannot reach the coordinator"));
-  close(fd);
 }
 
 // The coordinator dies mid-run: every segment stops by itself and exits 1.

@@ -1,17 +1,14 @@
 // vitals tune --apply --validate: a deliberately harmful change (index scans turned off for a
 // primary-key lookup endpoint of `vitals target --postgres --sql`) is gated against the
 // baseline load and rolled back automatically; the backup and the audit log say so.
-#include <arpa/inet.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <netinet/in.h>
 #include <stdlib.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <fstream>
 
+#include "integration/refused_port.h"
 #include "integration/tune_fixture.h"
 #include "store/store.h"
 
@@ -141,19 +138,13 @@ TEST(TuneValidate, FailingBaselineAppliesNothing) {
   const std::string root = mkdtemp(tmpl);
   std::filesystem::create_directories(root + "/net/core");
   std::ofstream(root + "/net/core/somaxconn") << "128\n";
-  int fd = socket(AF_INET, SOCK_STREAM, 0);  // bound, never listening: connections refused
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
-  socklen_t len = sizeof a;
-  getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+  testing::RefusedPort refused;
+  ASSERT_GT(refused.port(), 0);
   TempStore store;
   auto r = RunTune({"--proc-sys-root", root, "--only", "net.core.somaxconn", "--set",
                     "host:net.core.somaxconn=4096", "--apply", "--validate",
-                    "http://127.0.0.1:" + std::to_string(ntohs(a.sin_port)) + "/", "-d", "1s",
-                    "--rate", "50", "--settle", "0s", "--store", store.path()});
-  close(fd);
+                    "http://" + refused.address() + "/", "-d", "1s", "--rate", "50", "--settle",
+                    "0s", "--store", store.path()});
   EXPECT_EQ(r.exit_code, 1) << r.out << r.err;
   EXPECT_THAT(r.err, HasSubstr("nothing was applied"));
   EXPECT_THAT(r.out, Not(HasSubstr("Applied")));
