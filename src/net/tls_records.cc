@@ -454,7 +454,7 @@ void TlsRecordLayer::Never() {
 
 bool TlsRecordLayer::MaybeTakeOver(Link& link) {
   TlsRecordLayer& r = *link.records;
-  if (r.never_ || r.openssl_reads_ == 0 || r.write_blocked_) return false;
+  if (r.never_ || r.openssl_reads_ == 0) return false;
   return r.TakeOver(link);
 }
 
@@ -469,8 +469,9 @@ bool TlsRecordLayer::TakeOver(Link& link) {
     Never();
     return false;
   }
-  // OpenSSL refuses while it is inside a record (a header read, its body not yet): its header
-  // is already counted but its bytes are not ours to read.  Try again at the next write.
+  // OpenSSL refuses while it is inside a record: a header read but not its body (the header is
+  // counted, the body is not ours to read), or a record of ours half written to a full socket
+  // (its own to finish).  Try again at the next write.
   if (SSL_free_buffers(ssl) != 1) return false;
   cipher_id_ = id;
   tx_.secret_len = client_secret_len_;

@@ -47,7 +47,6 @@ class TlsRecordLayer {
   void OnHandshakeMessage(uint8_t msg_type);  // a KeyUpdate seen by OpenSSL: never switch
   void OnHandshakeDone() { counting_ = true; }
   void OnOpenSslRead() { ++openssl_reads_; }
-  void OnOpenSslWriteBlocked(bool blocked) { write_blocked_ = blocked; }
 
   // At a write on the OpenSSL transport: moves the connection to TlsRecordTransport() when it
   // can (see above).  Returns true when link.io changed.  A connection that can never switch
@@ -80,7 +79,6 @@ class TlsRecordLayer {
   size_t server_secret_len_ = 0;
   bool counting_ = false;
   bool never_ = false;  // this connection stays with OpenSSL
-  bool write_blocked_ = false;
   uint64_t openssl_reads_ = 0;
   uint64_t read_records_ = 0;     // records OpenSSL read after the handshake
   uint64_t written_records_ = 0;  // records OpenSSL wrote after the handshake

@@ -92,13 +92,10 @@ IoStatus TlsWrite(Link& link, const char* buf, size_t len, size_t* n) {
   size_t put = 0;
   const int r = SSL_write_ex(link.ssl.get(), buf, len, &put);
   if (r == 1) {
-    if (link.records) link.records->OnOpenSslWriteBlocked(false);
     *n = put;
     return IoStatus::kOk;
   }
-  const IoStatus st = TlsFailure(link, r, NetError::kTlsWrite);
-  if (link.records) link.records->OnOpenSslWriteBlocked(st == IoStatus::kRetry);
-  return st;
+  return TlsFailure(link, r, NetError::kTlsWrite);
 }
 
 bool TlsPending(const Link& link) { return SSL_has_pending(link.ssl.get()) == 1; }

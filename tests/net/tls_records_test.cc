@@ -27,11 +27,12 @@ std::string Pattern(size_t n, int seed) {
 }
 
 // Moves `data` from one end to the other through their transports, both non-blocking on the
-// socketpair (which holds far less than a megabyte), reading `chunk` bytes at a time.
-std::string Move(Link& from, Link& to, const std::string& data, size_t chunk) {
+// socketpair (which holds far less than a megabyte), reading `chunk` bytes at a time.  The
+// first `sent` bytes of `data` were written already (and are still to be read).
+std::string Move(Link& from, Link& to, const std::string& data, size_t chunk, size_t sent = 0) {
   std::string got;
   std::vector<char> buf(chunk);
-  size_t off = 0;
+  size_t off = sent;
   for (int round = 0; round < 200000 && got.size() < data.size(); ++round) {
     if (off < data.size()) {
       size_t n = 0;
@@ -247,6 +248,38 @@ TEST_F(TlsRecordsTest, SwitchWaitsWhileOpenSslIsInsideARecord) {
   EXPECT_EQ(Move(p.client, p.server, "GET /3", 64), "GET /3");
   EXPECT_TRUE(TlsClient::OwnRecords(p.client)) << "the next write after a clean read switches";
   EXPECT_EQ(Move(p.server, p.client, "answer 3", 64), "answer 3");
+}
+
+// OpenSSL's write is blocked on a full socket when its first read succeeds: the record it has
+// half written is its own, so the switch waits until OpenSSL has written it all, and the stream
+// the server reads is whole across the switch.
+TEST_F(TlsRecordsTest, SwitchWaitsForABlockedOpenSslWrite) {
+  Pair p;
+  ASSERT_TRUE(Connect(p, Options()));
+  const std::string big = Pattern(1 << 20, 6);
+  size_t sent = 0, n = 0;
+  IoStatus st = IoStatus::kOk;
+  while ((st = p.client.io->write(p.client, big.data() + sent, big.size() - sent, &n)) ==
+         IoStatus::kOk) {
+    sent += n;
+  }
+  ASSERT_EQ(st, IoStatus::kRetry);
+  ASSERT_TRUE(p.client.want_write) << "the socket is full, not waiting for a read";
+  ASSERT_EQ(p.server.io->write(p.server, "answer 1", 8, &n), IoStatus::kOk);
+  char buf[64];
+  std::string answer;
+  for (int i = 0; i < 10 && answer.empty(); ++i) {
+    if (p.client.io->read(p.client, buf, sizeof buf, &n) == IoStatus::kOk) answer.assign(buf, n);
+  }
+  ASSERT_EQ(answer, "answer 1");
+  // The retry of the blocked write: still OpenSSL's.
+  EXPECT_EQ(p.client.io->write(p.client, big.data() + sent, big.size() - sent, &n),
+            IoStatus::kRetry);
+  EXPECT_FALSE(TlsClient::OwnRecords(p.client)) << "switched with OpenSSL's record half written";
+  EXPECT_TRUE(Move(p.client, p.server, big, 64 * 1024, sent) == big);
+  EXPECT_TRUE(TlsClient::OwnRecords(p.client)) << "the switch happens once OpenSSL is done";
+  EXPECT_EQ(Move(p.server, p.client, "answer 2", 64), "answer 2");
+  EXPECT_EQ(Move(p.client, p.server, "GET /3", 64), "GET /3");
 }
 
 TEST_F(TlsRecordsTest, OpenSslKeepsTheRecordsWhenAskedAndOnTls12) {
