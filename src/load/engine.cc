@@ -370,10 +370,18 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
         "queued behind another's answer would have no honest send time",
         options.pipeline));
   }
-  const int threads = options.threads;
   const Segment seg = options.segment;
   // This segment's share of a whole-plan figure (the whole when there is one segment).
   auto seg_share = [&](int64_t total) { return SplitShare(total, seg.index, seg.count); };
+  // A closed-only plan never keeps more than its peak level of connections busy, and each
+  // worker gets its share of the level: more threads than that would leave a worker with no
+  // share, whose part of --requests would never be sent (-c 1 on 2 threads used to hang).
+  int threads = options.threads;
+  if (!plan.HasOpenStage()) {
+    double peak = 0;
+    for (const Stage& s : plan.stages()) peak = std::max({peak, s.start, s.end});
+    threads = int(std::clamp<int64_t>(seg_share(int64_t(peak + 0.5)), 1, threads));
+  }
   const int seg_connections = int(std::max<int64_t>(seg_share(options.connections), 1));
   const int max_conns_total = std::max(
       int(seg_share(options.max_connections ? options.max_connections : options.connections)),
@@ -548,6 +556,7 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   for (auto& w : workers) merged.Merge(w->stats());
   const bool interrupted = run_stop.load();
   LoadResult r = Summarize(options, plan, merged, started_unix_ms, wall_s, interrupted);
+  r.threads = threads;
   r.tls = mix.tls;
   r.pipeline = options.pipeline;
   r.http2 = options.http2;

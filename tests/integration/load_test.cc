@@ -146,6 +146,29 @@ TEST(LoadTarget, ErrorRateIsCountedByStatus) {
   EXPECT_EQ(j["errors_by_kind"]["status_500"].get<uint64_t>(), e500);
 }
 
+// More threads than connections: each worker's share of the closed level is what it may keep
+// busy, so a thread with no share could never send its part of --requests.  -c 1 on 4 threads
+// used to stop at a quarter of the requests and hang until -d; now it runs on one thread.
+TEST(LoadTarget, FewerConnectionsThanThreadsSendEveryRequest) {
+  Child target({"target", "--listen", "127.0.0.1:0"});
+  int port = target.ReadyPort();
+  ASSERT_GT(port, 0);
+  for (const std::string pipeline : {"1", "4"}) {
+    std::string json = TempPath("fewconns.json");
+    std::string out, err;
+    int code = RunVitals({"load", "http://127.0.0.1:" + std::to_string(port) + "/", "-c", "1", "-t",
+                          "4", "--pipeline", pipeline, "--requests", "41", "-d", "20s", "--json",
+                          json, "-q", "--no-store"},
+                         &out, &err);
+    ASSERT_EQ(code, 0) << err;
+    auto j = ReadJson(json);
+    std::remove(json.c_str());
+    EXPECT_EQ(j["requests"].get<uint64_t>(), 41u) << "pipeline " << pipeline;
+    EXPECT_EQ(j["threads"].get<int>(), 1) << "pipeline " << pipeline;
+    EXPECT_LT(j["duration_s"].get<double>(), 10.0) << "pipeline " << pipeline;
+  }
+}
+
 TEST(LoadNginx, ClosedModelCountsEveryResponse) {
   REQUIRE_NGINX();
   std::string json = TempPath("nginx.json");
