@@ -48,3 +48,6 @@ measure() {
 
 # median: the median of the numbers on standard input, one per line.
 median() { sort -g | awk '{a[NR]=$1} END {if (NR%2) print a[(NR+1)/2]; else printf "%.4f\n", (a[NR/2]+a[NR/2+1])/2}'; }
+
+# json_p50 FILE: the corrected p50 latency (us) of a vitals result JSON.
+json_p50() { python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["latency_us"]["p50"])' "$1"; }

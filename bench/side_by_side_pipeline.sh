@@ -5,7 +5,9 @@
 #
 # Plain HTTP against Debian's nginx (start_nginx), 50 connections, 1 thread, DEPTH requests
 # written back to back per connection: wrk with the pipeline Lua script from its examples
-# (init() concatenates DEPTH requests, request() returns them), vitals with --pipeline DEPTH.
+# (init() concatenates DEPTH requests, request() returns them), vitals with --pipeline DEPTH
+# twice: per-answer timing (the default) and --pipeline-timing batch (each answer timed when
+# its batch completes, which is what wrk records: one latency per batch).
 # CPU is user+sys of the generator process (/usr/bin/time); ratios per round, median printed.
 # Traffic goes only to 127.0.0.1; every run stops by itself.
 set -euo pipefail
@@ -29,12 +31,19 @@ echo "nginx at $URL; $ROUNDS rounds x $SECS s; depth $DEPTH; $(nproc) cores; $(u
 : >"$OUT/ratios"
 for r in $(seq "$ROUNDS"); do
   read -r wq wc _ < <(measure "wrk-$r" wrk -t1 -c50 -d"${SECS}s" -s "$OUT/pipeline.lua" "$URL")
-  read -r vq vc _ < <(measure "vitals-$r" "$VITALS" load "$URL" -t 1 -c 50 --pipeline "$DEPTH" \
-                      -d "${SECS}s" -q --no-store)
-  awk -v wq="$wq" -v wc="$wc" -v vq="$vq" -v vc="$vc" -v r="$r" -v S="$SECS" 'BEGIN {
-    w = wc*1e6/wq; v = vc*1e6/vq;
-    printf "round %d  us/req: wrk %.3f  vitals %.3f | req/s: wrk %.0f vitals %.0f\n", r, w, v, wq/S, vq/S;
-    printf "%.4f %.4f\n", v/w, vq/wq > "/dev/stderr" }' 2>>"$OUT/ratios"
+  read -r aq ac _ < <(measure "vitals-answer-$r" "$VITALS" load "$URL" -t 1 -c 50 \
+                      --pipeline "$DEPTH" -d "${SECS}s" -q --no-store --json "$OUT/answer-$r.json")
+  read -r bq bc _ < <(measure "vitals-batch-$r" "$VITALS" load "$URL" -t 1 -c 50 \
+                      --pipeline "$DEPTH" --pipeline-timing batch -d "${SECS}s" -q --no-store \
+                      --json "$OUT/batch-$r.json")
+  ap50=$(json_p50 "$OUT/answer-$r.json"); bp50=$(json_p50 "$OUT/batch-$r.json")
+  awk -v wq="$wq" -v wc="$wc" -v aq="$aq" -v ac="$ac" -v bq="$bq" -v bc="$bc" -v r="$r" \
+      -v S="$SECS" -v ap="$ap50" -v bp="$bp50" 'BEGIN {
+    w = wc*1e6/wq; a = ac*1e6/aq; b = bc*1e6/bq;
+    printf "round %d  us/req: wrk %.3f  vitals answer %.3f  batch %.3f | req/s: wrk %.0f answer %.0f batch %.0f | p50 us: answer %s batch %s\n", r, w, a, b, wq/S, aq/S, bq/S, ap, bp;
+    printf "%.4f %.4f %.4f %.4f %.4f\n", a/w, aq/wq, b/w, bq/wq, bp/ap > "/dev/stderr" }' 2>>"$OUT/ratios"
 done
-echo "medians: vitals/wrk CPU per request $(awk '{print $1}' "$OUT/ratios" | median)x;" \
-     "req/s vitals/wrk $(awk '{print $2}' "$OUT/ratios" | median)x"
+col() { awk -v c="$1" '{print $c}' "$OUT/ratios" | median; }
+echo "medians, --pipeline-timing answer (default): vitals/wrk CPU per request $(col 1)x; req/s $(col 2)x"
+echo "medians, --pipeline-timing batch (wrk's timing): vitals/wrk CPU per request $(col 3)x;" \
+     "req/s $(col 4)x; vitals p50 batch/answer $(col 5)x"

@@ -55,6 +55,11 @@ Status Validate(const LoadOptions& o) {
           std::max(o.connections, o.max_connections), o.streams > 0 ? o.streams : 100, slots));
     }
   }
+  if (o.pipeline_batch_timing && o.pipeline < 2) {
+    return Status::InvalidArgument(
+        "--pipeline-timing batch needs --pipeline N (N >= 2): it decides when the answers of a "
+        "pipelined batch are read");
+  }
   if (o.http2 && o.pipeline > 1) {
     return Status::InvalidArgument(
         "--pipeline and --http2 do not go together: HTTP/2 keeps "
@@ -362,6 +367,12 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     if (!probe.ok()) return probe.status();
   }
 
+  if (options.pipeline_batch_timing && mix.tls) {
+    return Status::InvalidArgument(
+        "--pipeline-timing batch works over plain http:// only: it sets the socket's receive "
+        "low-water mark to the batch's answer bytes, which TLS records would change; over "
+        "https:// use the default --pipeline-timing answer");
+  }
   LoadPlan plan(options.stages, options.model);
   if (options.pipeline > 1 && plan.HasOpenStage()) {
     return Status::InvalidArgument(fmt::format(
@@ -428,6 +439,7 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     wc.interval_histogram = interval_config;
     wc.stop = &run_stop;
     wc.pipeline = options.pipeline;
+    wc.pipeline_batch_timing = options.pipeline_batch_timing;
     if (mix.tls) {
       wc.tls = tls_options;
       wc.tls_server_name = mix.host;
@@ -559,6 +571,7 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   r.threads = threads;
   r.tls = mix.tls;
   r.pipeline = options.pipeline;
+  if (options.pipeline > 1) r.pipeline_timing = options.pipeline_batch_timing ? "batch" : "answer";
   r.http2 = options.http2;
   r.streams = options.streams;
   r.h2_goaways = merged.h2_goaways;

@@ -47,6 +47,9 @@ struct LoadOptions {
   // > 1 is refused with open stages: a request queued behind another's answer has no honest
   // send time of its own).
   int pipeline = 1;
+  // --pipeline-timing batch: answers of a batch timed when the batch completes, one wake-up
+  // per batch (WorkerConfig::pipeline_batch_timing).  Needs pipeline > 1 and plain http://.
+  bool pipeline_batch_timing = false;
   // HTTP/2 (--http2): ALPN h2 over TLS, prior-knowledge h2c over http://; `streams` requests
   // in flight per connection (--streams; 0: the server's SETTINGS_MAX_CONCURRENT_STREAMS, at
   // most 100).  Refused with pipeline > 1.

@@ -131,6 +131,7 @@ Result<SegmentResult> SegmentFromJson(const std::string& text, const std::string
   r.connections_failed = Count(conns, "failed");
   r.max_inflight = Count(conns, "max_inflight");
   r.pipeline = int(Num(conns, "pipeline", 1));
+  r.pipeline_timing = Str(conns, "pipeline_timing");
   r.bytes_read = Count(Sub(doc, "bytes"), "read");
   r.bytes_written = Count(Sub(doc, "bytes"), "written");
   if (const json& codes = Sub(doc, "status_codes"); codes.is_object()) {

@@ -66,6 +66,8 @@ struct LoadResult {
   int connections = 0;
   int max_connections = 0;
   int pipeline = 1;  // requests written back to back per connection (closed model)
+  // pipeline > 1: "answer" (each answer timed on arrival) or "batch" (at its batch's end).
+  std::string pipeline_timing;
   int64_t started_unix_ms = 0;
   double duration_s = 0;  // wall time from the first send to the last answer
   double planned_s = 0;

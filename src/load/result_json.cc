@@ -132,6 +132,7 @@ std::string ToJson(const LoadResult& r, int indent) {
   j["connections"] = {{"asked", r.connections},         {"max", r.max_connections},
                       {"opened", r.connections_opened}, {"failed", r.connections_failed},
                       {"max_inflight", r.max_inflight}, {"pipeline", r.pipeline}};
+  if (!r.pipeline_timing.empty()) j["connections"]["pipeline_timing"] = r.pipeline_timing;
   nlohmann::json codes = nlohmann::json::object();
   for (const auto& [code, n] : r.status_codes) codes[std::to_string(code)] = n;
   j["status_codes"] = codes;

@@ -51,6 +51,7 @@ Status Worker::Impl::Run(int64_t start_ns) {
       Dispatch(now, closed_tick);
     }
     ExpireTimeouts(now);
+    ExpireLowat(now);
     if (now >= interval_end_ns_) RollInterval(now);
     if (now >= next_publish) {
       Publish();
@@ -193,6 +194,7 @@ int64_t Worker::Impl::WakeTime(int64_t now, int64_t next_tick, int64_t next_publ
   for (const Lane& l : lanes_) {
     if (l.head) wake = std::min(wake, l.head->send_ns + l.timeout_ns);
   }
+  if (lowat_waiting_ > 0) wake = std::min(wake, now + kTickNs);  // ExpireLowat
   return wake;
 }
 

@@ -28,6 +28,7 @@
 // Pipelining (closed model, WorkerConfig::pipeline > 1): a connection that gets a request takes
 // up to `pipeline` of them, writes them in one batch, and parses the answers in order; each
 // latency counts from the batch's send.  A failure fails every unanswered request of the batch.
+// Answers are read as they arrive, unless pipeline_batch_timing (load/worker_batch_reads.cc).
 //
 // Intervals: each completion (or failure) is also counted in the cell (phase of
 // its intended send, request of the mix) of the reporting interval holding its
@@ -97,6 +98,11 @@ struct WorkerConfig {
   // Closed model: requests written back to back per connection and answered in order
   // (--pipeline); 1 = one request at a time.  The engine refuses > 1 with open stages.
   int pipeline = 1;
+  // Pipelining over plain TCP: let the kernel wake the worker once per batch (SO_RCVLOWAT set
+  // to the batch's expected answer bytes, learned per request once its answers prove to be of
+  // one size), so every answer of a batch is timed when the batch completes, as wrk times its
+  // pipelined batches.  Answers of a size not yet known (or that vary) are read on arrival.
+  bool pipeline_batch_timing = false;
   int max_connections = 1;    // upper bound (open model grows up to it)
   uint64_t max_requests = 0;  // 0 = unlimited; this worker's share
   sockaddr_storage addr{};

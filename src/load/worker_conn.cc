@@ -74,6 +74,8 @@ void Worker::Impl::Send(Conn* c, int64_t now) {
     H2Submit(c, now);
     return;
   }
+  c->answer_bytes = 0;
+  if (!c->slots.empty()) ArmBatchRead(c);
   WriteSome(c, now);
 }
 
@@ -249,13 +251,22 @@ void Worker::Impl::ReadSome(Conn* c, int64_t now) {
           FailParse(c, c->parser.error(), now);
           return;
         }
-        if (st != ResponseParser::State::kComplete) break;
+        c->answer_bytes += uint32_t(used);
+        if (st != ResponseParser::State::kComplete) {
+          BatchReadIncomplete(c);  // woken before the batch was whole: read the rest as it comes
+          break;
+        }
+        LearnAnswerSize(c->req, c->answer_bytes);
+        c->answer_bytes = 0;
         if (c->outstanding > 1 && c->parser.keep_alive()) {
           // Pipelined: the next answer belongs to the next request of the batch.
           CompleteHead(c, now);
           data += used;
           left -= used;
-          if (left == 0) break;  // the rest of the batch is still on its way
+          if (left == 0) {
+            BatchReadIncomplete(c);  // the rest of the batch is still on its way
+            break;
+          }
           continue;
         }
         if (used < left) {
@@ -314,6 +325,8 @@ void Worker::Impl::FailParse(Conn* c, ResponseParser::Error e, int64_t now) {
 
 void Worker::Impl::Close(Conn* c, int64_t now) {
   if (c->h2) H2Leave(c);
+  if (c->lowat > 1) --lowat_waiting_;
+  c->lowat = 1;  // a new socket starts at the kernel's default
   if (c->fd.valid()) {
     loop_->Remove(c->fd.get());
     c->link.Reset();

@@ -64,6 +64,8 @@ struct Worker::Conn {
   std::vector<Slot> slots;
   size_t head = 0;
   std::string batch;
+  uint32_t answer_bytes = 0;  // bytes of the answer being parsed, so far
+  int32_t lowat = 1;          // SO_RCVLOWAT on fd (1: the kernel's default, wake on any byte)
   // HTTP/2 (WorkerConfig::http2): this slot is one stream of connection `h2`
   // (h2conns_[index / streams]); it joined the connection's generation h2_gen.
   H2Conn* h2 = nullptr;
@@ -133,6 +135,7 @@ class Worker::Impl {
       h2conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)));
       for (size_t i = 0; i < h2conns_.size(); ++i) h2conns_[i].index = uint32_t(i);
     }
+    if (cfg.pipeline_batch_timing) answer_size_.assign(cfg.requests.size(), 0);
     conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)) * streams_);
     for (size_t i = conns_.size(); i-- > 0;) {
       conns_[i].index = uint32_t(i);
@@ -287,6 +290,21 @@ class Worker::Impl {
 
   void RecordCompletion(Conn* c, int64_t now);
 
+  // ---- batch timing (WorkerConfig::pipeline_batch_timing, worker_batch_reads.cc) ----
+  // An answer of request `req` was `bytes` long: the first fixes the request's answer size,
+  // a different one marks it as varying (its batches are then read on arrival).
+  void LearnAnswerSize(uint16_t req, uint32_t bytes);
+  // At a batch's send: the low-water mark for the whole batch, or 1 when a size is unknown.
+  void ArmBatchRead(Conn* c);
+  // After a read that left the batch incomplete (answers longer than learned): read the rest
+  // on arrival.
+  void BatchReadIncomplete(Conn* c);
+  void SetLowat(Conn* c, int32_t bytes);
+  // A batch whose answers came out shorter than learned never reaches its mark: after
+  // lowat_grace_ns() the mark drops to 1 (checked at least once a tick while any is set).
+  void ExpireLowat(int64_t now);
+  int64_t LowatGraceNs() const;
+
   // The closed-model level changes slowly; recompute it at most once a tick.
   int ClosedTargetCached(int64_t now);
 
@@ -383,6 +401,11 @@ class Worker::Impl {
   std::unique_ptr<TlsClient> tls_;  // https only
   std::vector<Conn> conns_;
   std::vector<char> buf_;
+  // Batch timing: per request of the mix, its answers' size in bytes (0 unknown, -1 varies);
+  // connections with a mark above 1; smoothed batch latency (for the grace period).
+  std::vector<int32_t> answer_size_;
+  int lowat_waiting_ = 0;
+  int64_t batch_ewma_ns_ = 0;
   Conn* idle_ = nullptr;
   Conn* closed_ = nullptr;
   const bool has_open_, has_closed_, per_phase_;

@@ -15,6 +15,10 @@ void Worker::Impl::CompleteHead(Conn* c, int64_t now) {
 }
 
 void Worker::Impl::Complete(Conn* c, int64_t now, bool reuse) {
+  if (!answer_size_.empty()) {
+    const int64_t batch = now - c->send_ns;  // smoothed for ExpireLowat's grace
+    batch_ewma_ns_ = batch_ewma_ns_ == 0 ? batch : batch_ewma_ns_ + (batch - batch_ewma_ns_) / 8;
+  }
   InflightRemove(c);
   --busy_;
   c->has_request = false;

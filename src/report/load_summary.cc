@@ -44,8 +44,13 @@ std::string FormatLoadSummary(const LoadResult& r) {
     out += fmt::format("  model open: {:.1f} req/s asked, {} threads, {} connections (max {})\n",
                        r.rate_asked, r.threads, r.connections, r.max_connections);
   } else {
-    out += fmt::format("  model closed: {} connections{}, {} threads\n", r.connections,
-                       r.pipeline > 1 ? fmt::format(", pipeline {}", r.pipeline) : "", r.threads);
+    out += fmt::format(
+        "  model closed: {} connections{}, {} threads\n", r.connections,
+        r.pipeline > 1
+            ? fmt::format(", pipeline {}{}", r.pipeline,
+                          r.pipeline_timing == "batch" ? " (answers timed per batch)" : "")
+            : "",
+        r.threads);
   }
   if (r.segment_count > 1) {
     // The figures above and below are this segment's share (connections: the whole plan's).

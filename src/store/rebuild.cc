@@ -56,6 +56,7 @@ void FromResultJson(const nlohmann::json& j, LoadResult* r) {
   Get(c, "opened", &r->connections_opened);
   Get(c, "failed", &r->connections_failed);
   Get(c, "pipeline", &r->pipeline);
+  Get(c, "pipeline_timing", &r->pipeline_timing);
   Get(c, "max_inflight", &r->max_inflight);
   Get(Child(j, "bytes"), "read", &r->bytes_read);
   Get(Child(j, "bytes"), "written", &r->bytes_written);
