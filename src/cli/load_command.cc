@@ -162,8 +162,9 @@ int RunLoadImpl(int argc, char** argv, LoadHooks* hooks) {
       ->capture_default_str();
   app.add_option("--pipeline-timing", pipeline_timing,
                  "--pipeline: 'answer' times each answer when it arrives; 'batch' reads a batch "
-                 "once, when all of it is in, and times its answers then (as wrk does: about a "
-                 "quarter of the CPU per request against nginx; plain http:// only)")
+                 "once, when all of it is in, and times its answers then (wrk records one "
+                 "latency per batch, at its end; about a quarter of the CPU per request against "
+                 "nginx; plain http:// only)")
       ->capture_default_str();
   app.add_flag("--http2", http2,
                "speak HTTP/2: ALPN h2 over https://, prior knowledge (h2c) over http://");

@@ -23,9 +23,11 @@ due time, and one queued behind another's answer would have no honest send time.
 Every answer's latency counts from its batch's send.  --pipeline-timing answer (default)
 stops the clock when the answer arrives: a server that writes answers one by one wakes
 vitals several times per batch.  --pipeline-timing batch (plain http://) asks the kernel
-to wake it once the whole batch is in (SO_RCVLOWAT, from answer sizes already seen) and
-stops every answer's clock then, which is what wrk records: far less CPU per request,
-later times for a batch's early answers (against nginx, 16 deep: p50 about 1.5x).
+to wake it once the whole batch is in (SO_RCVLOWAT, from the smallest answers seen per
+request) and stops every answer's clock (and the first-byte row's) then, as wrk records
+one latency per batch at its end: far less CPU per request, later times for a batch's
+early answers (against nginx, 16 deep: p50 about 1.5x).  Batches sent before a request's
+answer size is known, and batches that outlast a grace period, are read on arrival.
   vitals load http://127.0.0.1:8080/ -c 50 --pipeline 16 --pipeline-timing batch -d 30s
 
 HTTP/2 (--http2): ALPN h2 over https://, prior knowledge (h2c) over http://.  Each

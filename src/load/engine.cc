@@ -161,6 +161,7 @@ LoadResult Summarize(const LoadOptions& o, const LoadPlan& plan, const LoadStats
   r.tls_handshake = s.tls_handshake;
   r.tls_full = s.tls_full;
   r.tls_resumed = s.tls_resumed;
+  r.tls_session = s.tls_session;
   r.ttfb = s.ttfb;
   r.send_lag = s.send_lag;
   for (size_t i = 0; i < plan.stages().size(); ++i) {
@@ -391,7 +392,8 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   if (!plan.HasOpenStage()) {
     double peak = 0;
     for (const Stage& s : plan.stages()) peak = std::max({peak, s.start, s.end});
-    threads = int(std::clamp<int64_t>(seg_share(int64_t(peak + 0.5)), 1, threads));
+    // Rounded down, as the workers round the level (Worker::Impl::ClosedTarget).
+    threads = int(std::clamp<int64_t>(seg_share(int64_t(std::floor(peak + 1e-9))), 1, threads));
   }
   const int seg_connections = int(std::max<int64_t>(seg_share(options.connections), 1));
   const int max_conns_total = std::max(
@@ -568,7 +570,7 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   for (auto& w : workers) merged.Merge(w->stats());
   const bool interrupted = run_stop.load();
   LoadResult r = Summarize(options, plan, merged, started_unix_ms, wall_s, interrupted);
-  r.threads = threads;
+  r.threads = int(workers.size());  // a worker with no share of --requests is not started
   r.tls = mix.tls;
   r.pipeline = options.pipeline;
   if (options.pipeline > 1) r.pipeline_timing = options.pipeline_batch_timing ? "batch" : "answer";

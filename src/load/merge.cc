@@ -270,6 +270,7 @@ Result<LoadResult> MergeSegments(const std::vector<SegmentResult>& segments,
   m.connections = first.connections;
   m.max_connections = first.max_connections;
   m.pipeline = first.pipeline;
+  m.pipeline_timing = first.pipeline_timing;
   m.started_unix_ms = first.started_unix_ms;
   m.planned_s = first.planned_s;
   m.tags = first.tags;

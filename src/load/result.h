@@ -103,6 +103,7 @@ struct LoadResult {
   bool tls = false;
   Histogram tls_handshake;
   uint64_t tls_full = 0, tls_resumed = 0;
+  std::string tls_session;  // "TLSv1.3 TLS_AES_128_GCM_SHA256, ALPN h2" (first handshake)
   // HTTP/2: streams per connection asked (0: the server's limit, at most 100), GOAWAY frames
   // received, requests refused unprocessed (GOAWAY / REFUSED_STREAM) and sent again.
   bool http2 = false;

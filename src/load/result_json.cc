@@ -123,6 +123,7 @@ std::string ToJson(const LoadResult& r, int indent) {
   if (r.tls) {
     j["tls_handshake_us"] = LatencyJson(r.tls_handshake);
     j["tls_handshakes"] = {{"full", r.tls_full}, {"resumed", r.tls_resumed}};
+    if (!r.tls_session.empty()) j["tls_session"] = r.tls_session;
   }
   if (r.http2) {
     j["http2"] = {{"streams", r.streams},

@@ -32,6 +32,7 @@ void LoadStats::Merge(const LoadStats& o) {
   }
   tls_full += o.tls_full;
   tls_resumed += o.tls_resumed;
+  if (tls_session.empty()) tls_session = o.tls_session;
   for (size_t i = 0; i < parse_errors.size(); ++i) parse_errors[i] += o.parse_errors[i];
   for (size_t i = 0; i < status.size(); ++i) status[i] += o.status[i];
   (void)latency_corrected.Add(o.latency_corrected);

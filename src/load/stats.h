@@ -43,9 +43,10 @@ struct LoadStats {
   // The first message seen for a network error kind, when it has one (a TLS handshake
   // failure's reason, "" otherwise); merged keeping the first non-empty.
   std::array<std::string, static_cast<size_t>(NetError::kCount)> net_error_detail{};
-  uint64_t tls_full = 0;                    // TLS handshakes that negotiated a new session
-  uint64_t tls_resumed = 0;                 // TLS handshakes that resumed a session
-  uint64_t h2_goaways = 0;                  // HTTP/2 GOAWAY frames received
+  uint64_t tls_full = 0;     // TLS handshakes that negotiated a new session
+  uint64_t tls_resumed = 0;  // TLS handshakes that resumed a session
+  std::string tls_session;   // the first handshake's version, suite and ALPN (TlsClient::Describe)
+  uint64_t h2_goaways = 0;   // HTTP/2 GOAWAY frames received
   uint64_t h2_streams_retried = 0;          // HTTP/2 requests refused unprocessed and sent again
   std::array<uint64_t, 16> parse_errors{};  // by ResponseParser::Error
   std::array<uint64_t, 600> status{};       // by HTTP status code (0..599)

@@ -50,8 +50,8 @@ Status Worker::Impl::Run(int64_t start_ns) {
       if (closed_tick) next_tick = now + kTickNs;
       Dispatch(now, closed_tick);
     }
+    ExpireLowat(now);  // first: a batch whose mark was never reached is read, not failed
     ExpireTimeouts(now);
-    ExpireLowat(now);
     if (now >= interval_end_ns_) RollInterval(now);
     if (now >= next_publish) {
       Publish();

@@ -183,13 +183,14 @@ void Worker::Impl::ContinueHandshake(Conn* c, int64_t now) {
       break;
   }
   WantWrite(c, false);
-  stats_.tls_handshake.Record(std::max<int64_t>((now - c->handshake_ns) / 1000, 1));
-  if (TlsClient::Resumed(c->link)) {
-    ++stats_.tls_resumed;
-  } else {
-    ++stats_.tls_full;
-  }
+  CountHandshake(c->link, c->handshake_ns, now);
   Connected(c, now);
+}
+
+void Worker::Impl::CountHandshake(const Link& link, int64_t started_ns, int64_t now) {
+  stats_.tls_handshake.Record(std::max<int64_t>((now - started_ns) / 1000, 1));
+  ++(TlsClient::Resumed(link) ? stats_.tls_resumed : stats_.tls_full);
+  if (stats_.tls_session.empty()) stats_.tls_session = TlsClient::Describe(link);
 }
 
 void Worker::Impl::HandshakeFailed(Conn* c, const std::string& message, int64_t now) {
@@ -253,10 +254,11 @@ void Worker::Impl::ReadSome(Conn* c, int64_t now) {
         }
         c->answer_bytes += uint32_t(used);
         if (st != ResponseParser::State::kComplete) {
-          BatchReadIncomplete(c);  // woken before the batch was whole: read the rest as it comes
+          // Woken before the batch was whole: read the rest as it comes.
+          if (size_t(n) < buf_.size()) BatchReadIncomplete(c);
           break;
         }
-        LearnAnswerSize(c->req, c->answer_bytes);
+        LearnAnswerSize(c->req, c->answer_bytes, c->parser.keep_alive());
         c->answer_bytes = 0;
         if (c->outstanding > 1 && c->parser.keep_alive()) {
           // Pipelined: the next answer belongs to the next request of the batch.
@@ -264,7 +266,8 @@ void Worker::Impl::ReadSome(Conn* c, int64_t now) {
           data += used;
           left -= used;
           if (left == 0) {
-            BatchReadIncomplete(c);  // the rest of the batch is still on its way
+            // The rest of the batch is still on its way.
+            if (size_t(n) < buf_.size()) BatchReadIncomplete(c);
             break;
           }
           continue;

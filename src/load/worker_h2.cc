@@ -126,8 +126,7 @@ void Worker::Impl::H2Handle(H2Conn* pc, uint32_t ev) {
         break;
     }
     H2WantWrite(pc, false);
-    stats_.tls_handshake.Record(std::max<int64_t>((now - pc->handshake_ns) / 1000, 1));
-    ++(TlsClient::Resumed(pc->link) ? stats_.tls_resumed : stats_.tls_full);
+    CountHandshake(pc->link, pc->handshake_ns, now);
     const std::string alpn = TlsClient::Alpn(pc->link);
     if (alpn != "h2") {
       H2Down(pc, NetError::kH2Protocol,

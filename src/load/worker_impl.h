@@ -135,7 +135,10 @@ class Worker::Impl {
       h2conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)));
       for (size_t i = 0; i < h2conns_.size(); ++i) h2conns_[i].index = uint32_t(i);
     }
-    if (cfg.pipeline_batch_timing) answer_size_.assign(cfg.requests.size(), 0);
+    if (cfg.pipeline_batch_timing) {
+      answer_size_.assign(cfg.requests.size(), 0);
+      lowat_shrinks_.assign(cfg.requests.size(), 0);
+    }
     conns_.resize(size_t(std::max(cfg.max_connections, cfg.connections)) * streams_);
     for (size_t i = conns_.size(); i-- > 0;) {
       conns_[i].index = uint32_t(i);
@@ -267,6 +270,9 @@ class Worker::Impl {
 
   void ContinueHandshake(Conn* c, int64_t now);
 
+  // A handshake finished: its time, resumed or full, and the first one's parameters.
+  void CountHandshake(const Link& link, int64_t started_ns, int64_t now);
+
   // Like a failed connect: the connection never became usable; its request (if any) fails
   // as tls_handshake, and the reason is kept for the summary.
   void HandshakeFailed(Conn* c, const std::string& message, int64_t now);
@@ -291,19 +297,18 @@ class Worker::Impl {
   void RecordCompletion(Conn* c, int64_t now);
 
   // ---- batch timing (WorkerConfig::pipeline_batch_timing, worker_batch_reads.cc) ----
-  // An answer of request `req` was `bytes` long: the first fixes the request's answer size,
-  // a different one marks it as varying (its batches are then read on arrival).
-  void LearnAnswerSize(uint16_t req, uint32_t bytes);
+  // An answer of request `req` was `bytes` long: the request's mark is the smallest answer
+  // seen (answers that close the connection are not counted).
+  void LearnAnswerSize(uint16_t req, uint32_t bytes, bool keep_alive);
   // At a batch's send: the low-water mark for the whole batch, or 1 when a size is unknown.
   void ArmBatchRead(Conn* c);
   // After a read that left the batch incomplete (answers longer than learned): read the rest
   // on arrival.
   void BatchReadIncomplete(Conn* c);
   void SetLowat(Conn* c, int32_t bytes);
-  // A batch whose answers came out shorter than learned never reaches its mark: after
-  // lowat_grace_ns() the mark drops to 1 (checked at least once a tick while any is set).
+  // A batch whose answers came out shorter than learned never reaches its mark: after a
+  // grace the mark drops to 1 (checked at least once a tick while any is set).
   void ExpireLowat(int64_t now);
-  int64_t LowatGraceNs() const;
 
   // The closed-model level changes slowly; recompute it at most once a tick.
   int ClosedTargetCached(int64_t now);
@@ -401,9 +406,11 @@ class Worker::Impl {
   std::unique_ptr<TlsClient> tls_;  // https only
   std::vector<Conn> conns_;
   std::vector<char> buf_;
-  // Batch timing: per request of the mix, its answers' size in bytes (0 unknown, -1 varies);
-  // connections with a mark above 1; smoothed batch latency (for the grace period).
+  // Batch timing: per request of the mix, its smallest answer in bytes (0 unknown, -1 read on
+  // arrival) and how often its answers shrank; connections with a mark above 1; smoothed
+  // batch latency (for the grace period).
   std::vector<int32_t> answer_size_;
+  std::vector<int> lowat_shrinks_;
   int lowat_waiting_ = 0;
   int64_t batch_ewma_ns_ = 0;
   Conn* idle_ = nullptr;

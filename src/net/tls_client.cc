@@ -229,6 +229,14 @@ bool TlsClient::OwnRecords(const Link& link) { return link.io == &TlsRecordTrans
 
 bool TlsClient::Resumed(const Link& link) { return SSL_session_reused(link.ssl.get()) == 1; }
 
+std::string TlsClient::Describe(const Link& link) {
+  SSL* ssl = link.ssl.get();
+  std::string out = std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
+  const std::string alpn = Alpn(link);
+  if (!alpn.empty()) out += ", ALPN " + alpn;
+  return out;
+}
+
 std::string TlsClient::Alpn(const Link& link) {
   const unsigned char* p = nullptr;
   unsigned len = 0;

@@ -71,6 +71,8 @@ class TlsClient {
   static bool Resumed(const Link& link);
   static std::string Alpn(const Link& link);
   static bool OwnRecords(const Link& link);
+  // After kDone: what was negotiated, e.g. "TLSv1.3 TLS_AES_128_GCM_SHA256, ALPN h2".
+  static std::string Describe(const Link& link);
 
  private:
   TlsClient() = default;

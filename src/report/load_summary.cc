@@ -73,7 +73,8 @@ std::string FormatLoadSummary(const LoadResult& r) {
   out += fmt::format("  connections opened {}, failed {}, max in flight {}\n", r.connections_opened,
                      r.connections_failed, r.max_inflight);
   if (r.tls || r.tls_full + r.tls_resumed > 0) {
-    out += fmt::format("  tls handshakes {} full, {} resumed\n", r.tls_full, r.tls_resumed);
+    out += fmt::format("  tls handshakes {} full, {} resumed{}\n", r.tls_full, r.tls_resumed,
+                       r.tls_session.empty() ? "" : "; " + r.tls_session);
   }
   if (r.http2) {
     out += fmt::format("  http/2 streams per connection {}, goaways {}, streams retried {}\n",

@@ -78,6 +78,7 @@ void FromResultJson(const nlohmann::json& j, LoadResult* r) {
     r->tls = true;
     r->tls_full = t.value("full", uint64_t(0));
     r->tls_resumed = t.value("resumed", uint64_t(0));
+    Get(j, "tls_session", &r->tls_session);
   }
 }
 

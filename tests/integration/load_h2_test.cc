@@ -95,6 +95,7 @@ TEST(LoadH2Nginx, H2OverTlsNegotiatesAlpnAndUsesTheServersStreamLimit) {
   EXPECT_EQ(U(j, "connections", "opened"), 2u);
   EXPECT_EQ(U(j, "tls_handshake_us", "count"), 2u);
   EXPECT_EQ(U(j, "connections", "max_inflight"), 200u);
+  EXPECT_EQ(j["tls_session"], "TLSv1.3 TLS_AES_128_GCM_SHA256, ALPN h2");
 }
 
 TEST(LoadH2Nginx, OpenModelKeepsItsScheduleOverStreams) {

@@ -89,6 +89,9 @@ TEST(LoadTlsNginx, VerifiedKeepAliveCountsOneHandshakePerConnection) {
       4u);
   EXPECT_GT(j["tls_handshake_us"]["p50"].get<double>(), 0);
   EXPECT_THAT(out, HasSubstr("tls handshake"));
+  // What was negotiated: TLS 1.3, the browsers' first suite, HTTP/1.1 by ALPN.
+  EXPECT_EQ(j["tls_session"], "TLSv1.3 TLS_AES_128_GCM_SHA256, ALPN http/1.1");
+  EXPECT_THAT(out, HasSubstr("resumed; TLSv1.3 TLS_AES_128_GCM_SHA256, ALPN http/1.1"));
 }
 
 TEST(LoadTlsNginx, ReconnectsResumeTheSessionUnlessToldNot) {

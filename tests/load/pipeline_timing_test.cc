@@ -86,6 +86,42 @@ TEST(PipelineTiming, AnswersThatChangeSizeAreStillReadInFull) {
   }
 }
 
+// nginx ends every 1000th answer with `Connection: close`, shorter than `keep-alive`; the
+// answer that closes must not teach its size (or turn batch timing off): on the next
+// connection every answer is still timed at its batch's end.
+TEST(PipelineTiming, AClosingAnswerDoesNotEndBatchTiming) {
+  BadServer s([](int fd, int n) {
+    const bool last = n % kDepth == kDepth - 1, closing = n % (4 * kDepth) == 4 * kDepth - 1;
+    if (last) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    Send(fd, std::string("HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: ") +
+                 (closing ? "close" : "keep-alive") + "\r\n\r\nok");
+    return !closing;
+  });
+  const uint64_t requests = 12 * kDepth;
+  LoadResult r = MustRun(Pipelined(s.url(), requests, 1, true));
+  EXPECT_EQ(r.requests, requests);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(r.connections_opened, 3u);
+  // Only the first batch is read on arrival (15 fast answers of 192).
+  EXPECT_GE(r.latency_corrected.ValueAtPercentile(15), 95'000);
+}
+
+// The grace before a mark drops is at most a quarter of the request timeout: answers that
+// shrink in batches slower than half the timeout are read, not timed out.
+TEST(PipelineTiming, ShrinkingAnswersInSlowBatchesBeatTheTimeout) {
+  BadServer s([](int fd, int n) {
+    if (n % kDepth == kDepth - 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    return Send(fd, Answer(n >= 3 * kDepth ? 4 : 40));
+  });
+  const uint64_t requests = 8 * kDepth;
+  LoadOptions o = Pipelined(s.url(), requests, 1, true);
+  o.timeout_ns = 180'000'000;  // under twice the 100 ms batch latency
+  LoadResult r = MustRun(o);
+  EXPECT_EQ(r.requests, requests);
+  EXPECT_EQ(r.errors, 0u);
+  EXPECT_EQ(r.completed, requests);
+}
+
 TEST(PipelineTiming, BatchTimingNeedsAPipelineAndPlainHttp) {
   LoadOptions o = Pipelined("http://127.0.0.1:1/", 10, 1, true);
   o.pipeline = 1;
