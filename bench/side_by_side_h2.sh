@@ -11,6 +11,9 @@
 # against the test CA (--cacert); h2load verifies nothing.  CPU is user+sys of the generator
 # process (/usr/bin/time); ratios are per round and the median is printed.  Traffic goes only
 # to 127.0.0.1; every run stops by itself.
+# VITALS_NGINX_WORKERS=N runs nginx with N workers (default 1; Debian's own nginx.conf says
+# `worker_processes auto`: one per core).  With one worker nginx saturates first and req/s
+# measures nginx; BENCHMARKS.md quotes both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh

@@ -10,6 +10,9 @@
 # its batch completes, which is what wrk records: one latency per batch).
 # CPU is user+sys of the generator process (/usr/bin/time); ratios per round, median printed.
 # Traffic goes only to 127.0.0.1; every run stops by itself.
+# VITALS_NGINX_WORKERS=N runs nginx with N workers (default 1; Debian's own nginx.conf says
+# `worker_processes auto`: one per core).  With one worker nginx saturates first and req/s
+# measures nginx; BENCHMARKS.md quotes both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DEPTH="${3:-16}"

@@ -14,6 +14,9 @@
 # offers TLS 1.3 suites in the browsers' order (AES-128-GCM first), wrk in OpenSSL's
 # (AES-256-GCM-SHA384 first); a third run per round gives vitals wrk's suite, so both figures
 # are printed.  Traffic goes only to 127.0.0.1; every run stops by itself.
+# VITALS_NGINX_WORKERS=N runs nginx with N workers (default 1; Debian's own nginx.conf says
+# `worker_processes auto`: one per core).  With one worker nginx saturates first and req/s
+# measures nginx; BENCHMARKS.md quotes both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source bench/lib.sh

@@ -1,6 +1,8 @@
 # Sourced by scripts/test and bench scripts: start real servers on loopback in a
 # temporary directory, export their addresses, and stop them on exit.
 #   start_nginx  -> VITALS_TEST_NGINX_URL   (1 worker, `return 200`, keep-alive never recycled)
+#   (every nginx here runs $VITALS_NGINX_WORKERS workers, default 1; Debian's nginx.conf says
+#   `worker_processes auto`, which the benches use with VITALS_NGINX_WORKERS=$(nproc))
 #   start_postgres -> VITALS_TEST_PG_DSN    (PostgreSQL 15, pg_stat_statements preloaded)
 #   start_pgbouncer -> VITALS_TEST_PGBOUNCER_DSN (admin console) and
 #                      VITALS_TEST_PGBOUNCER_APP_DSN (the postgres database through it,
@@ -61,7 +63,7 @@ start_nginx() {
   local port="${1:-$(free_port)}" d="$VITALS_SRV_DIR/nginx"
   mkdir -p "$d/tmp"
   cat >"$d/nginx.conf" <<NGX
-worker_processes 1;
+worker_processes ${VITALS_NGINX_WORKERS:-1};
 daemon on;
 pid $VITALS_SRV_DIR/nginx.pid;
 error_log $d/error.log warn;
@@ -109,7 +111,7 @@ start_nginx_tls() {
   mkdir -p "$d/tmp"
   make_test_certs "$d/certs" || return 1
   cat >"$d/nginx.conf" <<NGX
-worker_processes 1;
+worker_processes ${VITALS_NGINX_WORKERS:-1};
 daemon on;
 pid $VITALS_SRV_DIR/nginx-tls.pid;
 error_log $d/error.log warn;
@@ -151,7 +153,7 @@ start_nginx_h2() {
   make_test_certs "$d/certs" || return 1
   head -c 1048576 /dev/zero | tr '\0' 'x' >"$d/htdocs/big"
   cat >"$d/nginx.conf" <<NGX
-worker_processes 1;
+worker_processes ${VITALS_NGINX_WORKERS:-1};
 daemon on;
 pid $VITALS_SRV_DIR/nginx-h2.pid;
 error_log $d/error.log warn;
