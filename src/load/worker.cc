@@ -194,7 +194,7 @@ int64_t Worker::Impl::WakeTime(int64_t now, int64_t next_tick, int64_t next_publ
   for (const Lane& l : lanes_) {
     if (l.head) wake = std::min(wake, l.head->send_ns + l.timeout_ns);
   }
-  if (lowat_waiting_ > 0) wake = std::min(wake, now + kTickNs);  // ExpireLowat
+  if (lowat_waiting_ > 0) wake = std::min(wake, std::max(now, next_lowat_check_ns_));
   return wake;
 }
 

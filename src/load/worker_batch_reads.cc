@@ -14,7 +14,7 @@
 // are not counted: their `Connection: close` makes them shorter, and the FIN wakes us anyway).
 // Answers longer than that wake us early: the rest of the batch is read on arrival.  An answer
 // shorter than any before leaves the mark unreached; after a grace of twice the smoothed batch
-// latency (at least 1 ms, at most a quarter of the request's timeout, checked every tick) the
+// latency (at least 1 ms, at most a quarter of the request's timeout, checked every half grace) the
 // mark drops to 1 (a batch that is merely slow is then read on arrival too), and the short
 // answers teach the smaller size.  A request whose answers shrink kMaxShrinks times is read on
 // arrival for the rest of the run.
@@ -62,28 +62,33 @@ void Worker::Impl::ArmBatchRead(Conn* c) {
   SetLowat(c, int32_t(std::clamp<int64_t>(total, 1, kMaxLowat)));
 }
 
-void Worker::Impl::BatchReadIncomplete(Conn* c) {
+void Worker::Impl::DropLowat(Conn* c) {
   if (c->lowat > 1) SetLowat(c, 1);
 }
 
 void Worker::Impl::SetLowat(Conn* c, int32_t bytes) {
   if (bytes == c->lowat) return;
-  // On failure the socket keeps its mark, and so does c->lowat: a raise that failed leaves
-  // arrival reads, a drop that failed (not seen on TCP) is tried again after the grace.
+  // On failure the socket keeps its old mark and c->lowat still says so; ExpireLowat's grace
+  // bounds any wait on it (setsockopt on a TCP socket does not fail in practice).
   if (setsockopt(c->fd.get(), SOL_SOCKET, SO_RCVLOWAT, &bytes, sizeof bytes) != 0) return;
   lowat_waiting_ += int(bytes > 1) - int(c->lowat > 1);
   c->lowat = bytes;
 }
 
 void Worker::Impl::ExpireLowat(int64_t now) {
-  if (lowat_waiting_ == 0) return;
+  // The walk visits every in-flight connection older than the grace: at most once per half
+  // grace (1..10 ms), not on every turn of the loop.
+  if (lowat_waiting_ == 0 || now < next_lowat_check_ns_) return;
   const int64_t grace = std::max(kMinGraceNs, 2 * batch_ewma_ns_);
+  int64_t shortest = grace;
   for (Lane& l : lanes_) {
     const int64_t lane_grace = std::min(grace, std::max<int64_t>(l.timeout_ns / 4, 1));
+    shortest = std::min(shortest, lane_grace);
     for (Conn* c = l.head; c && lowat_waiting_ > 0 && now - c->send_ns >= lane_grace; c = c->next) {
       if (c->lowat > 1 && c->state == Conn::kBusy) SetLowat(c, 1);
     }
   }
+  next_lowat_check_ns_ = now + std::clamp<int64_t>(shortest / 2, kMinGraceNs, kTickNs);
 }
 
 }  // namespace vitals

@@ -215,11 +215,14 @@ void Worker::Impl::HandshakeFailed(Conn* c, const std::string& message, int64_t 
 }
 
 void Worker::Impl::ReadSome(Conn* c, int64_t now) {
+  bool read_any = false;
   for (;;) {
     size_t got = 0;
     const IoStatus io = c->link.io->read(c->link, buf_.data(), buf_.size(), &got);
     if (io == IoStatus::kRetry) {
       if (c->link.want_write) WantWrite(c, true);
+      // A full buffer and then nothing: the batch is not whole, read the rest on arrival.
+      if (read_any && c->state == Conn::kBusy) DropLowat(c);
       return;
     }
     if (io == IoStatus::kError) {
@@ -232,6 +235,7 @@ void Worker::Impl::ReadSome(Conn* c, int64_t now) {
     }
     const ssize_t n = ssize_t(got);
     if (n > 0) {
+      read_any = true;
       stats_.bytes_read += uint64_t(n);
       if (c->state != Conn::kBusy) {
         // Bytes nobody asked for (e.g. a server that answers twice).
@@ -255,7 +259,7 @@ void Worker::Impl::ReadSome(Conn* c, int64_t now) {
         c->answer_bytes += uint32_t(used);
         if (st != ResponseParser::State::kComplete) {
           // Woken before the batch was whole: read the rest as it comes.
-          if (size_t(n) < buf_.size()) BatchReadIncomplete(c);
+          if (size_t(n) < buf_.size()) DropLowat(c);
           break;
         }
         LearnAnswerSize(c->req, c->answer_bytes, c->parser.keep_alive());
@@ -267,7 +271,7 @@ void Worker::Impl::ReadSome(Conn* c, int64_t now) {
           left -= used;
           if (left == 0) {
             // The rest of the batch is still on its way.
-            if (size_t(n) < buf_.size()) BatchReadIncomplete(c);
+            if (size_t(n) < buf_.size()) DropLowat(c);
             break;
           }
           continue;

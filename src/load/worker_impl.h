@@ -302,12 +302,13 @@ class Worker::Impl {
   void LearnAnswerSize(uint16_t req, uint32_t bytes, bool keep_alive);
   // At a batch's send: the low-water mark for the whole batch, or 1 when a size is unknown.
   void ArmBatchRead(Conn* c);
-  // After a read that left the batch incomplete (answers longer than learned): read the rest
-  // on arrival.
-  void BatchReadIncomplete(Conn* c);
+  // The mark back to 1 (wake on any byte): after a read that left the batch incomplete
+  // (answers longer than learned: the rest is read on arrival), or when c goes idle (bytes a
+  // server sends unasked are noticed at once).
+  void DropLowat(Conn* c);
   void SetLowat(Conn* c, int32_t bytes);
   // A batch whose answers came out shorter than learned never reaches its mark: after a
-  // grace the mark drops to 1 (checked at least once a tick while any is set).
+  // grace the mark drops to 1 (checked every half grace, 1..10 ms, while any is set).
   void ExpireLowat(int64_t now);
 
   // The closed-model level changes slowly; recompute it at most once a tick.
@@ -412,6 +413,7 @@ class Worker::Impl {
   std::vector<int32_t> answer_size_;
   std::vector<int> lowat_shrinks_;
   int lowat_waiting_ = 0;
+  int64_t next_lowat_check_ns_ = 0;
   int64_t batch_ewma_ns_ = 0;
   Conn* idle_ = nullptr;
   Conn* closed_ = nullptr;

@@ -44,6 +44,7 @@ void Worker::Impl::Complete(Conn* c, int64_t now, bool reuse) {
     Send(c, now);
     return;
   }
+  DropLowat(c);
   PushIdle(c);
   AfterFree(now);
 }

@@ -231,7 +231,11 @@ bool TlsClient::Resumed(const Link& link) { return SSL_session_reused(link.ssl.g
 
 std::string TlsClient::Describe(const Link& link) {
   SSL* ssl = link.ssl.get();
-  std::string out = std::string(SSL_get_version(ssl)) + " " + SSL_get_cipher_name(ssl);
+  // IANA names for every version (OpenSSL's own names differ for TLS 1.2 suites).
+  const SSL_CIPHER* cipher = SSL_get_current_cipher(ssl);
+  const char* name = cipher ? SSL_CIPHER_standard_name(cipher) : nullptr;
+  std::string out =
+      std::string(SSL_get_version(ssl)) + " " + (name ? name : SSL_get_cipher_name(ssl));
   const std::string alpn = Alpn(link);
   if (!alpn.empty()) out += ", ALPN " + alpn;
   return out;

@@ -21,6 +21,8 @@ LoadResult SegmentRun(int index, int count, int64_t base_us) {
   r.method = "GET";
   r.model = "open";
   r.threads = 2;
+  r.pipeline = 16;
+  r.pipeline_timing = "batch";
   r.started_unix_ms = 1'796'533'200'000;
   r.duration_s = 2.0 + 0.01 * index;
   r.planned_s = 2;
@@ -91,6 +93,8 @@ TEST(Merge, AddsHistogramsCountersAndIntervalsExactly) {
   EXPECT_EQ(m->status_codes[500], 6u);
   EXPECT_DOUBLE_EQ(m->rate_asked, 150);
   EXPECT_EQ(m->threads, 6);
+  EXPECT_EQ(m->pipeline, 16);
+  EXPECT_EQ(m->pipeline_timing, "batch");
   EXPECT_DOUBLE_EQ(m->duration_s, 2.02);
   EXPECT_EQ(m->latency_corrected.TotalCount(), expected.TotalCount());
   for (double p : {50.0, 90.0, 99.0, 100.0}) {

@@ -107,15 +107,16 @@ TEST(PipelineTiming, AClosingAnswerDoesNotEndBatchTiming) {
 }
 
 // The grace before a mark drops is at most a quarter of the request timeout: answers that
-// shrink in batches slower than half the timeout are read, not timed out.
+// shrink in batches slower than half the timeout are read, not timed out (without the cap the
+// grace would be twice the 250 ms batch, past the 450 ms timeout).
 TEST(PipelineTiming, ShrinkingAnswersInSlowBatchesBeatTheTimeout) {
   BadServer s([](int fd, int n) {
-    if (n % kDepth == kDepth - 1) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    if (n % kDepth == kDepth - 1) std::this_thread::sleep_for(std::chrono::milliseconds(250));
     return Send(fd, Answer(n >= 3 * kDepth ? 4 : 40));
   });
   const uint64_t requests = 8 * kDepth;
   LoadOptions o = Pipelined(s.url(), requests, 1, true);
-  o.timeout_ns = 180'000'000;  // under twice the 100 ms batch latency
+  o.timeout_ns = 450'000'000;  // under twice the 250 ms batch latency
   LoadResult r = MustRun(o);
   EXPECT_EQ(r.requests, requests);
   EXPECT_EQ(r.errors, 0u);
