@@ -388,12 +388,15 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
   // A closed-only plan never keeps more than its peak level of connections busy, and each
   // worker gets its share of the level: more threads than that would leave a worker with no
   // share, whose part of --requests would never be sent (-c 1 on 2 threads used to hang).
+  double closed_peak = 0;  // the highest closed level of the plan
+  for (const Stage& s : plan.stages()) {
+    if (*s.model == LoadModel::kClosed) closed_peak = std::max({closed_peak, s.start, s.end});
+  }
   int threads = options.threads;
   if (!plan.HasOpenStage()) {
-    double peak = 0;
-    for (const Stage& s : plan.stages()) peak = std::max({peak, s.start, s.end});
     // Rounded down, as the workers round the level (Worker::Impl::ClosedTarget).
-    threads = int(std::clamp<int64_t>(seg_share(int64_t(std::floor(peak + 1e-9))), 1, threads));
+    threads =
+        int(std::clamp<int64_t>(seg_share(int64_t(std::floor(closed_peak + 1e-9))), 1, threads));
   }
   const int seg_connections = int(std::max<int64_t>(seg_share(options.connections), 1));
   const int max_conns_total = std::max(
@@ -420,11 +423,8 @@ Result<LoadResult> RunLoad(const LoadOptions& options, const std::atomic<bool>* 
     wc.connections = std::max(share(seg_connections), 1);
     wc.max_connections = std::max(share(max_conns_total), wc.connections);
     if (plan.HasClosedStage()) {
-      double peak = 0;
-      for (const Stage& s : plan.stages()) {
-        if (*s.model == LoadModel::kClosed) peak = std::max({peak, s.start, s.end});
-      }
-      wc.max_connections = std::max(wc.max_connections, share(seg_share(int64_t(peak + 0.5))));
+      wc.max_connections =
+          std::max(wc.max_connections, share(seg_share(int64_t(closed_peak + 0.5))));
     }
     if (!plan.HasOpenStage()) {
       const uint64_t seg_requests = uint64_t(seg_share(int64_t(options.max_requests)));

@@ -257,11 +257,7 @@ void Worker::Impl::ReadSome(Conn* c, int64_t now) {
           return;
         }
         c->answer_bytes += uint32_t(used);
-        if (st != ResponseParser::State::kComplete) {
-          // Woken before the batch was whole: read the rest as it comes.
-          if (size_t(n) < buf_.size()) DropLowat(c);
-          break;
-        }
+        if (st != ResponseParser::State::kComplete) break;
         LearnAnswerSize(c->req, c->answer_bytes, c->parser.keep_alive());
         c->answer_bytes = 0;
         if (c->outstanding > 1 && c->parser.keep_alive()) {
@@ -269,11 +265,7 @@ void Worker::Impl::ReadSome(Conn* c, int64_t now) {
           CompleteHead(c, now);
           data += used;
           left -= used;
-          if (left == 0) {
-            // The rest of the batch is still on its way.
-            if (size_t(n) < buf_.size()) DropLowat(c);
-            break;
-          }
+          if (left == 0) break;  // the rest of the batch is still on its way
           continue;
         }
         if (used < left) {
